@@ -1,0 +1,13 @@
+export { Rng } from './rng.js';
+export type { RngState } from './rng.js';
+export { ConfigError, WorkflowValidationError, WfFormatError } from './errors.js';
+export { parseConfig } from './config.js';
+export { validateWorkflow, hopsToSink } from './workflow.js';
+export type { Task, Workflow, WorkflowShape } from './workflow.js';
+export { GeneratorParamsSchema, resolveGeneratorParams, generateWorkflowShape } from './generator.js';
+export type { GeneratorParams, GeneratorParamsInput } from './generator.js';
+export { poissonArrivals, replayArrivals, scaledArrivalRate } from './arrivals.js';
+export { paperWorkload, poolWorkload, meanWorkflowCompute } from './workload.js';
+export type { PaperWorkloadConfig, PoolWorkloadConfig } from './workload.js';
+export { importWfFormat, readWfFormatFile, readWfFormatPool, WfFormatOptionsSchema } from './wfformat.js';
+export type { WfFormatImport, WfFormatImportReport, WfFormatOptions, WfFormatOptionsInput, WfFormatPool } from './wfformat.js';
