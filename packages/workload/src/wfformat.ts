@@ -57,7 +57,8 @@ interface RawTask {
  * - memory = `memoryInBytes` / 1e9 GB (1.4: `memory` in KB); missing or 0 -> `defaultMemory` (reported).
  * - output = total size of the task's output files (GB); each edge carries the files that are outputs of
  *   the parent and inputs of the child (`parentData`).
- * Task names keep their id suffixes (`mProject_ID0000002`); tasks are numbered in document order.
+ * Tasks are labelled by their WfFormat id (unique; it keeps suffixes like `mProject_ID0000002`) and numbered
+ * in document order.
  */
 export function importWfFormat(document: unknown, options: WfFormatOptionsInput = {}, source = 'wfformat'): WfFormatImport {
   const opts = parseConfig(WfFormatOptionsSchema, options, 'wfformat');
@@ -165,7 +166,8 @@ function readV15(workflow: Record<string, unknown>, source: string): RawTask[] {
     const exec = execById.get(key);
     return {
       key,
-      name: String(task['name'] ?? key),
+      // The id, not the name: Nextflow reuses one name for every run of a process.
+      name: key,
       runtime: exec === undefined || exec['runtimeInSeconds'] === undefined ? undefined : Number(exec['runtimeInSeconds']),
       memoryBytes: exec === undefined || exec['memoryInBytes'] === undefined ? undefined : Number(exec['memoryInBytes']),
       parents: asArray(task['parents'] ?? [], source, `task ${key}.parents`).map(String),
