@@ -50,7 +50,9 @@ export type ClusterConfig =
 /** Builds the server list of a cluster; ids are 0..N-1 in tier order. */
 export function makeCluster(config: ClusterConfig): ServerSpec[] {
   if ('servers' in config) {
-    config.servers.forEach((server, i) => validateServer(server, `servers[${i}]`));
+    config.servers.forEach((server, i) => {
+      validateServer(server, `servers[${i}]`);
+    });
     return [...config.servers];
   }
   let groups: { tier: ServerTier; count: number }[];
@@ -75,7 +77,9 @@ export function makeCluster(config: ClusterConfig): ServerSpec[] {
     for (let k = 0; k < count; k++) servers.push({ ...capacity, id: servers.length, tier: name });
   }
   if (servers.length === 0) throw new ConfigError('tiers', 'at least one server in total', 0);
-  servers.forEach((server, i) => validateServer(server, `servers[${i}]`));
+  servers.forEach((server, i) => {
+    validateServer(server, `servers[${i}]`);
+  });
   return servers;
 }
 

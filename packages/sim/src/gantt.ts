@@ -22,12 +22,12 @@ export function ganttSvg(trace: ScheduleTrace, options: { width?: number; title?
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${left}" y="20" font-size="14">${escape(options.title ?? `Schedule: ${trace.attempts.length} attempts on ${servers.length} servers`)}</text>`,
+    `<text x="${left}" y="20" font-size="14">${escapeXml(options.title ?? `Schedule: ${trace.attempts.length} attempts on ${servers.length} servers`)}</text>`,
   );
   servers.forEach((server, row) => {
     const y = top + row * rowHeight;
     if (row % 2 === 1) out.push(`<rect x="${left}" y="${y}" width="${plotWidth}" height="${rowHeight}" fill="#f4f4f4"/>`);
-    if (rowHeight >= 10) out.push(`<text x="${left - 6}" y="${y + rowHeight * 0.72}" text-anchor="end">${server.id} ${escape(server.tier)}</text>`);
+    if (rowHeight >= 10) out.push(`<text x="${left - 6}" y="${y + rowHeight * 0.72}" text-anchor="end">${server.id} ${escapeXml(server.tier)}</text>`);
     // Down time: the complement of the up intervals within [0, end].
     let cursor = 0;
     for (const [up, down] of [...server.upIntervals, [end, null] as const]) {
@@ -74,6 +74,6 @@ function niceStep(raw: number): number {
   return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * power;
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

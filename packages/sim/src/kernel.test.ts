@@ -9,7 +9,9 @@ describe('event queue', () => {
         fc.array(fc.record({ time: fc.integer({ min: 0, max: 20 }), priority: fc.integer({ min: 0, max: 3 }) }), { maxLength: 300 }),
         (events) => {
           const queue = new EventQueue();
-          events.forEach((e, i) => queue.push(e.time, e.priority, 0, i, 0));
+          events.forEach((e, i) => {
+            queue.push(e.time, e.priority, 0, i, 0);
+          });
           const expected = events.map((e, i) => ({ ...e, i })).sort((a, b) => a.time - b.time || a.priority - b.priority || a.i - b.i);
           const popped: number[] = [];
           while (queue.pop()) popped.push(queue.poppedA);

@@ -1,5 +1,4 @@
 import {
-  ConfigError,
   GeneratorParamsSchema,
   meanWorkflowCompute,
   paperWorkload,
@@ -8,6 +7,7 @@ import {
   readWfFormatPool,
   Rng,
   scaledArrivalRate,
+  type Workflow,
   type WorkflowShape,
 } from '@scale/workload';
 import { z } from 'zod';
@@ -71,7 +71,7 @@ export function createSimulation(input: SimConfigInput = {}): Simulation {
   const { nodes, seed, workload, lambda16, arrivalRate, load, generator, referenceSpeed, scenario, failures, ...options } = config;
   let servers: ServerSpec[];
   let simOptions: typeof options = options;
-  let workflows;
+  let workflows: Workflow[];
   if (scenario !== undefined) {
     const loaded = readScenarioFile(scenario);
     servers = loaded.servers;

@@ -251,7 +251,9 @@ export class Simulation {
     this.workflows.forEach((workflow, w) => {
       this.workflowFirstTask[w] = t;
       const local = new Map<number, number>();
-      workflow.tasks.forEach((task, k) => local.set(task.id, t + k));
+      workflow.tasks.forEach((task, k) => {
+        local.set(task.id, t + k);
+      });
       const hops = hopsToSink(workflow.tasks);
       workflow.tasks.forEach((task, k) => {
         if (task.memory > maxMemory) throw new InfeasibleTaskError(workflow.id, task.id, task.memory, maxMemory);
@@ -618,7 +620,6 @@ export class Simulation {
 
   /** The schedule trace of the run so far (DESIGN.md section 7). */
   trace(config: Record<string, unknown> = {}): ScheduleTrace {
-    const now = this.kernel.now;
     const attempts: TraceAttempt[] = this.attemptTask.map((task, i) => {
       const end = this.attemptEnd[i] as number;
       const attempt: TraceAttempt = {

@@ -112,7 +112,9 @@ function positive(workflow: number | string, task: number, field: string, value:
  */
 export function hopsToSink(tasks: readonly Task[]): number[] {
   const indexOf = new Map<number, number>();
-  tasks.forEach((task, index) => indexOf.set(task.id, index));
+  tasks.forEach((task, index) => {
+    indexOf.set(task.id, index);
+  });
   const hops = new Array<number>(tasks.length).fill(-1);
   const children: number[][] = tasks.map(() => []);
   tasks.forEach((task, index) => {

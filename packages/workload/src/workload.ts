@@ -35,7 +35,7 @@ export interface PoolWorkloadConfig {
 /** A workload of workflows drawn from a pool (e.g. imported real traces) arriving by a Poisson process. */
 export function poolWorkload(config: PoolWorkloadConfig): Workflow[] {
   if (config.pool.length === 0) throw new ConfigError('pool', 'at least one workflow', config.pool);
-  config.pool.forEach((shape) => validateWorkflow(shape));
+  for (const shape of config.pool) validateWorkflow(shape);
   const root = new Rng(config.seed).child('workload');
   const times = poissonArrivals(root.child('arrivals'), config.arrivalRate, config.horizon);
   const pickRng = root.child('pool-pick');

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Sums the vitest JSON reports of every workspace package into the plain closing line CI reads:
+// "N passed, N failed, N skipped". A package with test files but no report (the runner crashed)
+// counts as one failure, so a broken run can never look green.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const group of ['packages', 'apps']) {
+  if (!existsSync(group)) continue;
+  for (const name of readdirSync(group)) {
+    const dir = join(group, name);
+    const report = join(dir, '.vitest-report.json');
+    const hasTests = existsSync(join(dir, 'src')) && readdirSync(join(dir, 'src'), { recursive: true }).some((f) => String(f).endsWith('.test.ts'));
+    if (!existsSync(report)) {
+      if (hasTests) {
+        console.log(`${dir}: no test report (the test runner did not finish)`);
+        failed += 1;
+      }
+      continue;
+    }
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+    console.log(`${dir}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+  }
+}
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exitCode = failed > 0 ? 1 : 0;
