@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
+type ArbitraryValue<A> = A extends fc.Arbitrary<infer T> ? T : never;
 import { makePolicy } from './policies.js';
 import { createSimulation } from './setup.js';
 import type { Simulation } from './simulation.js';
@@ -37,7 +39,7 @@ const runArb = fc.record({
   withFailures: fc.boolean(),
 });
 
-const makeSim = (r: fc.infer<typeof runArb>): Simulation =>
+const makeSim = (r: ArbitraryValue<typeof runArb>): Simulation =>
   createSimulation({
     seed: r.seed,
     nodes: r.nodes,

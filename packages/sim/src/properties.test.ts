@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { Rng } from '@scale/workload';
 import { describe, expect, it } from 'vitest';
+
+type ArbitraryValue<A> = A extends fc.Arbitrary<infer T> ? T : never;
 import { makePolicy, POLICY_NAMES } from './policies.js';
 import { createSimulation, type SimConfigInput } from './setup.js';
 import { TaskStatus, type Simulation } from './simulation.js';
@@ -17,7 +19,7 @@ const configArb = fc.record({
   lambda16: fc.double({ min: 0.5, max: 3, noNaN: true }),
   failures: fc.option(fc.record({ mtbf: fc.double({ min: 5, max: 60, noNaN: true }), mttr: fc.double({ min: 0.5, max: 5, noNaN: true }) }), { nil: undefined }),
 });
-type RunConfig = fc.infer<typeof configArb>;
+type RunConfig = ArbitraryValue<typeof configArb>;
 
 /** Horizon shrinks with N so every run stays small (a few hundred tasks). */
 function simConfig(c: RunConfig): SimConfigInput {
