@@ -38,6 +38,23 @@ export const SimConfigSchema = z
     generator: GeneratorParamsSchema.optional(),
     /** WfFormat import: GFLOP per second of recorded runtime. */
     referenceSpeed: z.number().positive().finite().default(1),
+    /** Explicit servers (ids 0..N-1), replacing the `nodes` preset; arrival scaling uses their count. */
+    servers: z
+      .array(
+        z
+          .object({
+            id: z.number().int().min(0),
+            tier: z.string(),
+            compute: z.number().positive().finite(),
+            memory: z.number().positive().finite(),
+            idlePower: z.number().min(0).finite(),
+            busyPower: z.number().min(0).finite(),
+            upIntervals: z.array(z.tuple([z.number().min(0).finite(), z.number().finite().nullable()])).optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .optional(),
     /** A scenario file: explicit servers and workflows (replaces nodes and workload). */
     scenario: z.string().optional(),
     /** Random failure-and-repair process (elastic clusters). */
@@ -68,7 +85,7 @@ export function loadWorkflowPool(path: string, referenceSpeed: number): Workflow
 /** Builds the simulation a config describes: cluster, workload, elastic events and options. */
 export function createSimulation(input: SimConfigInput = {}): Simulation {
   const config = resolveSimConfig(input);
-  const { nodes, seed, workload, lambda16, arrivalRate, load, generator, referenceSpeed, scenario, failures, ...options } = config;
+  const { nodes, seed, workload, lambda16, arrivalRate, load, generator, referenceSpeed, scenario, failures, servers: explicitServers, ...options } = config;
   let servers: ServerSpec[];
   let simOptions: typeof options = options;
   let workflows: Workflow[];
@@ -79,10 +96,11 @@ export function createSimulation(input: SimConfigInput = {}): Simulation {
     // The scenario's own config applies unless the caller set the option explicitly.
     simOptions = { ...options, ...(pickUnset(loaded.options, input) as Partial<typeof options>) };
   } else {
-    servers = makeCluster({ nodes });
+    servers = explicitServers === undefined ? makeCluster({ nodes }) : makeCluster({ servers: explicitServers as ServerSpec[] });
     const horizon = options.horizon;
     if (workload === 'paper') {
-      workflows = paperWorkload({ seed, horizon, arrivalRate: arrivalRate ?? scaledArrivalRate(lambda16, nodes), ...(generator ? { generator } : {}) });
+      const rate = arrivalRate ?? scaledArrivalRate(lambda16, servers.length);
+      workflows = paperWorkload({ seed, horizon, arrivalRate: rate, ...(generator ? { generator } : {}) });
     } else {
       const pool = loadWorkflowPool(workload.slice('wfformat:'.length), referenceSpeed);
       const capacity = servers.reduce((sum, s) => sum + s.compute, 0);

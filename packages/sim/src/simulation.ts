@@ -131,7 +131,8 @@ export class Simulation {
 
   // Workflows (sorted index).
   readonly workflowFirstTask: Int32Array;
-  private readonly workflowDone: Int32Array;
+  /** Completed tasks of each workflow. */
+  readonly workflowDone: Int32Array;
   readonly workflowEnd: Float64Array;
 
   // Servers.
@@ -526,6 +527,13 @@ export class Simulation {
       if (at > ready) ready = at;
     }
     return ready;
+  }
+
+  /** The ready tasks in level-1 order (a copy; the pending task, if any, is among them). */
+  readyTasksInOrder(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.ready.size; i++) out.push(this.ready.at(i));
+    return out;
   }
 
   /** Lowest-id idle up server of class `k`, or -1. */

@@ -1,0 +1,142 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkTrace, InvalidActionError } from '@scale/sim';
+import { describe, expect, it } from 'vitest';
+import { makeEnv } from './env.js';
+import { ActionOutOfRangeError, ResetNeededError } from './errors.js';
+
+// The simulator's hand-computed scenario: small (C=1, M=8) and large (C=4, M=80) servers;
+// workflow 0 at t=0: A (c=4, m=4, d=1) -> B (c=2), A -> C (c=8, m=10); workflow 1 at t=1: D (c=2).
+function scenarioFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'scale-env-'));
+  const path = join(dir, 'scenario.json');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      format: 'scale-schedule-trace',
+      version: 1,
+      servers: [
+        { id: 0, tier: 'small', compute: 1, memory: 8, idlePower: 30, busyPower: 100 },
+        { id: 1, tier: 'large', compute: 4, memory: 80, idlePower: 80, busyPower: 400 },
+      ],
+      workflows: [
+        {
+          id: 0,
+          arrival: 0,
+          tasks: [
+            { id: 0, compute: 4, memory: 4, output: 1, parents: [] },
+            { id: 1, compute: 2, memory: 4, output: 0.1, parents: [0] },
+            { id: 2, compute: 8, memory: 10, output: 0.1, parents: [0] },
+          ],
+        },
+        { id: 1, arrival: 1, tasks: [{ id: 0, compute: 2, memory: 2, output: 0.5, parents: [] }] },
+      ],
+    }),
+  );
+  return path;
+}
+
+const f32 = (xs: number[]): number[] => Array.from(Float32Array.from(xs));
+
+describe('SchedulingEnv', () => {
+  it('builds the documented features, reward and reward parts, step by step', () => {
+    const env = makeEnv({ scenario: scenarioFile(), horizon: 10, drain: true, reward: { gamma: 1 } });
+    const { obs, info } = env.reset({ seed: 0 });
+    expect(info).toMatchObject({ time: 0, decisions: 0, n: 2 });
+    // Task A: c/10, m/80, 2 successors / 7, 0 of 3 done, output 1 GB.
+    expect(Array.from(obs.task)).toEqual(f32([0.4, 4 / 80, 2 / 7, 0, 1]));
+    // Servers: C/4, M/80, remaining 0, idle power / 400, no parent so no transfer.
+    expect(Array.from(obs.servers)).toEqual(f32([0.25, 0.1, 0, 30 / 400, 0, 1, 1, 0, 80 / 400, 0]));
+    expect(Array.from(obs.mask)).toEqual([1, 1]);
+
+    const first = env.step(1); // A on the large server: t_exec 1 s, no transfer, E = 400 J
+    expect(first.info.rewardParts).toEqual({ time: Math.exp(-0.5), communication: -0, energy: -1, invalid: 0 });
+    expect(first.reward).toBeCloseTo(Math.exp(-0.5) - 1, 12);
+    // t=1: A done; B pending. 1 of 3 done. Transfer from A's server (1) to server 0: 1/10 + 0.01.
+    expect(first.info.time).toBe(1);
+    expect(Array.from(first.obs.task)).toEqual(f32([0.2, 4 / 80, 0, 1 / 3, 0.1]));
+    expect(Array.from(first.obs.servers)).toEqual(f32([0.25, 0.1, 0, 30 / 400, 0.11, 1, 1, 0, 80 / 400, 0]));
+
+    const second = env.step(0); // B on the small server: t_exec 2 s, t_comm 0.11 s, E = 200 J
+    expect(second.info.rewardParts.time).toBeCloseTo(Math.exp(-1), 12);
+    expect(second.info.rewardParts.communication).toBeCloseTo(-0.1 * 0.11 / 0.1, 12);
+    expect(second.info.rewardParts.energy).toBeCloseTo(-0.5, 12);
+    // Still t=1: C (10 GB) fits the idle large server, so it is the next decision.
+    expect(second.info.time).toBe(1);
+    // Small server now busy: remaining 2 s, busy power 100/400, masked out.
+    expect(Array.from(second.obs.servers.slice(0, 4))).toEqual(f32([0.25, 0.1, 2, 100 / 400]));
+    expect(Array.from(second.obs.mask)).toEqual([0, 1]);
+  });
+
+  it('reports the episode metrics at the end, equal to the trace the simulator writes', () => {
+    const env = makeEnv({ nodes: 8, horizon: 20, drain: true });
+    let { obs } = env.reset({ seed: 5 });
+    let result;
+    let total = 0;
+    do {
+      result = env.step(obs.mask.indexOf(1));
+      total += result.reward;
+      obs = result.obs;
+    } while (!result.terminated && !result.truncated);
+    expect(result.terminated).toBe(true);
+    const trace = env.trace();
+    expect(checkTrace(trace)).toEqual([]);
+    const { outcome: _o, decisions: _d, invalidActions: _i, return: ret, ...metrics } = result.info.episode!;
+    const { outcome: _o2, ...traceMetrics } = trace.metrics;
+    expect(metrics).toEqual(traceMetrics);
+    expect(ret).toBeCloseTo(total, 9);
+    // The final observation has no task: zero task features and an empty mask.
+    expect(Array.from(obs.task)).toEqual([0, 0, 0, 0, 0]);
+    expect(obs.mask.every((m) => m === 0)).toBe(true);
+    expect(() => env.step(0)).toThrow(ResetNeededError);
+  });
+
+  it('throws ResetNeededError before reset and named errors for bad actions', () => {
+    const env = makeEnv({ nodes: 4, horizon: 5 });
+    expect(() => env.step(0)).toThrow(ResetNeededError);
+    env.reset({ seed: 1 });
+    expect(() => env.step(4)).toThrow(new ActionOutOfRangeError(4, 4));
+    expect(() => env.step(1.5)).toThrow(/action: expected an integer in \[0, 3\], received 1.5/);
+    expect(() => env.step(-1)).toThrow(ActionOutOfRangeError);
+    const masked = makeEnv({ nodes: 4, horizon: 5, invalidAction: 'mask' });
+    const { obs } = masked.reset({ seed: 1 });
+    const first = obs.mask.indexOf(1);
+    const next = masked.step(first);
+    const blocked = Array.from(next.obs.mask).indexOf(0);
+    if (blocked >= 0) expect(() => masked.step(blocked)).toThrow(InvalidActionError);
+  });
+
+  it('ends a training episode truncated at the horizon', () => {
+    const env = makeEnv({ nodes: 16, horizon: 10 });
+    let { obs } = env.reset({ seed: 2 });
+    let result;
+    do {
+      result = env.step(obs.mask.indexOf(1));
+      obs = result.obs;
+    } while (!result.terminated && !result.truncated);
+    expect(result.truncated).toBe(true);
+    expect(result.terminated).toBe(false);
+    expect(result.info.time).toBe(10);
+    expect(result.info.episode?.outcome).toBe('truncated');
+  });
+
+  it('samples the cluster size from a list at each reset, and reseeds reproducibly', () => {
+    const env = makeEnv({ nodes: [4, 16, 48], horizon: 5 });
+    const sizes = new Set<number>();
+    env.reset({ seed: 10 });
+    for (let i = 0; i < 30; i++) sizes.add(env.reset().obs.n);
+    expect([...sizes].sort((a, b) => a - b)).toEqual([4, 16, 48]);
+    const a = makeEnv({ nodes: [4, 16, 48], horizon: 5 });
+    const b = makeEnv({ nodes: [4, 16, 48], horizon: 5 });
+    a.reset({ seed: 3 });
+    b.reset({ seed: 3 });
+    for (let i = 0; i < 5; i++) expect(a.reset().info.episodeSeed).toBe(b.reset().info.episodeSeed);
+  });
+
+  it('names a bad config field', () => {
+    expect(() => makeEnv({ nodes: 0 })).toThrow(/config\.nodes/);
+    expect(() => makeEnv({ reward: { T0: -1 } })).toThrow(/config\.reward\.T0: expected a number > 0/);
+    expect(() => makeEnv({ invalidAction: 'ignore' as 'mask' })).toThrow(/config\.invalidAction: expected one of "penalize", "mask"/);
+  });
+});

@@ -1,0 +1,159 @@
+import { createSimulation, type Assignment, type Metrics, type ScheduleTrace, type Simulation } from '@scale/sim';
+import { Rng } from '@scale/workload';
+import { resolveEnvConfig, type EnvConfig, type EnvConfigInput } from './config.js';
+import { ActionOutOfRangeError, ResetNeededError } from './errors.js';
+import { observe, type Observation } from './observation.js';
+import { rewardParts, totalReward, type RewardParts } from './reward.js';
+import { Discrete, ObservationSpace } from './spaces.js';
+
+export interface StepInfo {
+  /** Simulated time of the pending decision (or of the end). */
+  readonly time: number;
+  /** Decisions taken this episode (valid and invalid). */
+  readonly decisions: number;
+  readonly invalidActions: number;
+  /** Servers currently up (N). */
+  readonly n: number;
+  /** The reward's parts; all 0 after reset. */
+  readonly rewardParts: RewardParts;
+  /** The assignment this step made (null after an invalid choice or a reset). */
+  readonly assignment: Assignment | null;
+  /** The seed this episode's simulation was built from. */
+  readonly episodeSeed: number;
+  /** Only at an episode's end: the simulator's metrics and how it ended. */
+  readonly episode?: Metrics & { readonly outcome: 'terminated' | 'truncated'; readonly decisions: number; readonly invalidActions: number; readonly return: number };
+}
+
+export interface ResetResult {
+  readonly obs: Observation;
+  readonly info: StepInfo;
+}
+
+export interface StepResult {
+  readonly obs: Observation;
+  readonly reward: number;
+  /** The episode drained: every arrived task completed. */
+  readonly terminated: boolean;
+  /** Stopped by the horizon (training) or the drain limit. */
+  readonly truncated: boolean;
+  readonly info: StepInfo;
+}
+
+const NO_PARTS: RewardParts = { time: 0, communication: 0, energy: 0, invalid: 0 };
+
+/**
+ * The scheduling MDP of DESIGN.md section 2 with Gymnasium's contract: `reset({ seed })` gives
+ * `{ obs, info }`; `step(action)` gives `{ obs, reward, terminated, truncated, info }`. An action is
+ * an index into the servers currently up. `reset({ seed })` builds the episode from exactly that seed
+ * (the same episode `scale-sim --seed` would simulate); `reset()` without one draws the next episode
+ * seed from the env's own stream.
+ */
+export class SchedulingEnv {
+  readonly config: EnvConfig;
+  readonly observationSpace: ObservationSpace;
+  private sim: Simulation | null = null;
+  private upServers = new Int32Array(0);
+  private n = 0;
+  private over = true;
+  private episodeSeed = 0;
+  private episodeReturn = 0;
+  private resetRng: Rng;
+  private actionRng: Rng;
+
+  constructor(config: EnvConfigInput = {}) {
+    this.config = resolveEnvConfig(config);
+    this.resetRng = new Rng(this.config.seed).child('env:resets');
+    this.actionRng = new Rng(this.config.seed).child('env:action-space');
+    this.observationSpace = new ObservationSpace(new Rng(this.config.seed).child('env:observation-space'));
+  }
+
+  /** Discrete(N) over the servers currently up, sampling from the env's seeded action stream. */
+  get actionSpace(): Discrete {
+    return new Discrete(this.n, this.actionRng);
+  }
+
+  /** The simulation of the current episode (read-only use: traces, metrics, analysis). */
+  get simulation(): Simulation {
+    if (this.sim === null) throw new ResetNeededError('not-reset');
+    return this.sim;
+  }
+
+  /** Simulator id of the server behind action `a`. */
+  serverOf(action: number): number {
+    return this.upServers[action] as number;
+  }
+
+  reset(args: { seed?: number; options?: Partial<EnvConfigInput> } = {}): ResetResult {
+    if (args.seed !== undefined) {
+      this.episodeSeed = args.seed;
+      this.resetRng = new Rng(args.seed).child('env:resets');
+      this.actionRng = new Rng(args.seed).child('env:action-space');
+    } else {
+      this.episodeSeed = this.resetRng.int(0, 0x7fffffff);
+    }
+    const config = args.options === undefined ? this.config : resolveEnvConfig({ ...this.config, ...args.options } as EnvConfigInput);
+    const { nodes, reward: _reward, features: _features, ...simConfig } = config;
+    const n = typeof nodes === 'number' ? nodes : new Rng(this.episodeSeed).child('env:nodes').pick(nodes);
+    this.sim = createSimulation({ ...simConfig, nodes: n, seed: this.episodeSeed });
+    if (this.upServers.length < this.sim.serverCount) this.upServers = new Int32Array(this.sim.serverCount);
+    this.episodeReturn = 0;
+    this.over = !this.sim.next();
+    const obs = this.observe();
+    return { obs, info: this.info(NO_PARTS, null) };
+  }
+
+  step(action: number): StepResult {
+    const sim = this.sim;
+    if (sim === null) throw new ResetNeededError('not-reset');
+    if (this.over) throw new ResetNeededError('episode-over');
+    if (!Number.isInteger(action) || action < 0 || action >= this.n) throw new ActionOutOfRangeError(action, this.n);
+    // act(): valid -> assign now; invalid -> penalize waits dt, mask mode throws InvalidActionError.
+    const assignment = sim.act(this.upServers[action] as number);
+    const parts = rewardParts(assignment, this.config.reward);
+    const reward = totalReward(parts);
+    this.episodeReturn += reward;
+    const more = sim.next();
+    this.over = !more;
+    const obs = this.observe();
+    const terminated = !more && sim.outcome === 'terminated';
+    const truncated = !more && sim.outcome === 'truncated';
+    return { obs, reward, terminated, truncated, info: this.info(parts, assignment) };
+  }
+
+  /** Whether action `a` is a valid assignment now (what `obs.mask[a]` says). */
+  isValidAction(action: number): boolean {
+    return this.sim !== null && !this.over && action >= 0 && action < this.n && this.sim.isValid(this.upServers[action] as number);
+  }
+
+  /** The schedule trace of the current episode (DESIGN.md section 7). */
+  trace(): ScheduleTrace {
+    return this.simulation.trace({ seed: this.episodeSeed });
+  }
+
+  private observe(): Observation {
+    const { obs, n } = observe(this.sim as Simulation, this.config.features, this.upServers);
+    this.n = n;
+    return obs;
+  }
+
+  private info(parts: RewardParts, assignment: Assignment | null): StepInfo {
+    const sim = this.sim as Simulation;
+    const base = {
+      time: sim.now,
+      decisions: sim.decisions,
+      invalidActions: sim.invalidActions,
+      n: this.n,
+      rewardParts: parts,
+      assignment,
+      episodeSeed: this.episodeSeed,
+    };
+    if (!this.over) return base;
+    const outcome = sim.outcome === 'terminated' ? 'terminated' : 'truncated';
+    return { ...base, episode: { ...sim.metrics(), outcome, decisions: sim.decisions, invalidActions: sim.invalidActions, return: this.episodeReturn } };
+  }
+}
+
+/** Builds a scheduling env; config keys are the `scale-sim` flags in camelCase. */
+export function makeEnv(config: EnvConfigInput = {}): SchedulingEnv {
+  return new SchedulingEnv(config);
+}

@@ -1,0 +1,14 @@
+export { makeEnv, SchedulingEnv } from './env.js';
+export type { ResetResult, StepInfo, StepResult } from './env.js';
+export { VectorEnv } from './vector-env.js';
+export type { VectorObservation, VectorStepResult } from './vector-env.js';
+export { checkEnv, EnvCheckError } from './check-env.js';
+export type { EnvCheckReport } from './check-env.js';
+export { Discrete, ObservationSpace } from './spaces.js';
+export { observe, TASK_FEATURES, SERVER_FEATURES } from './observation.js';
+export type { Observation } from './observation.js';
+export { rewardParts, totalReward } from './reward.js';
+export type { RewardParts } from './reward.js';
+export { EnvConfigSchema, RewardConfigSchema, FeatureScalesSchema, resolveEnvConfig } from './config.js';
+export type { EnvConfig, EnvConfigInput, FeatureScales, RewardConfig } from './config.js';
+export { ActionOutOfRangeError, ResetNeededError } from './errors.js';

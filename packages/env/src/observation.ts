@@ -1,0 +1,54 @@
+import type { Simulation } from '@scale/sim';
+import type { FeatureScales } from './config.js';
+
+export const TASK_FEATURES = 5;
+export const SERVER_FEATURES = 5;
+
+/**
+ * The observation (DESIGN.md section 2, paper section 4.1.1), for the servers currently up, in id order.
+ * - `task` (5): c_i / c_ref, m_i / m_ref, direct successors / succ_ref, completed fraction of its
+ *   workflow, output data d_i (GB).
+ * - `servers` (N x 5, row-major): C_j / C_max, M_j / M_max, remaining time of its task (s, 0 when
+ *   idle), instantaneous power / P_max, transfer cost (s) from the server hosting the task's first
+ *   parent to j (0 with no parent, or on that server).
+ * - `mask` (N): 1 where assigning the task is valid (up, idle, memory fits).
+ * - `n`: N, the number of servers up; action `a` names the a-th of them.
+ * At the end of an episode there is no task: task features, transfer costs and mask are all 0.
+ */
+export interface Observation {
+  readonly task: Float32Array;
+  readonly servers: Float32Array;
+  readonly mask: Uint8Array;
+  readonly n: number;
+}
+
+/** Builds the observation of `sim`'s pending decision and the up-server index map. */
+export function observe(sim: Simulation, scales: FeatureScales, upServers: Int32Array): { obs: Observation; n: number } {
+  let n = 0;
+  for (let j = 0; j < sim.serverCount; j++) if (sim.serverUp[j] === 1) upServers[n++] = j;
+  const task = new Float32Array(TASK_FEATURES);
+  const servers = new Float32Array(n * SERVER_FEATURES);
+  const mask = new Uint8Array(n);
+  const t = sim.task;
+  if (t >= 0) {
+    const w = sim.taskWorkflow[t] as number;
+    const size = (sim.workflowFirstTask[w + 1] as number) - (sim.workflowFirstTask[w] as number);
+    task[0] = (sim.taskCompute[t] as number) / scales.cRef;
+    task[1] = (sim.taskMemory[t] as number) / scales.mRef;
+    task[2] = ((sim.childStart[t + 1] as number) - (sim.childStart[t] as number)) / scales.succRef;
+    task[3] = (sim.workflowDone[w] as number) / size;
+    task[4] = sim.taskOutput[t] as number;
+  }
+  const memory = t >= 0 ? (sim.taskMemory[t] as number) : Number.POSITIVE_INFINITY;
+  for (let a = 0; a < n; a++) {
+    const j = upServers[a] as number;
+    const row = a * SERVER_FEATURES;
+    servers[row] = (sim.serverCompute[j] as number) / scales.cMax;
+    servers[row + 1] = (sim.serverMemory[j] as number) / scales.mMax;
+    servers[row + 2] = sim.remainingTime(j);
+    servers[row + 3] = sim.power(j) / scales.pMax;
+    servers[row + 4] = t >= 0 ? sim.firstParentTransfer(t, j) : 0;
+    mask[a] = sim.serverTask[j] === -1 && (sim.serverMemory[j] as number) >= memory ? 1 : 0;
+  }
+  return { obs: { task, servers, mask, n }, n };
+}
