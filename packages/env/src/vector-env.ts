@@ -49,7 +49,10 @@ export class VectorEnv {
 
   reset(args: { seed?: number } = {}): { obs: VectorObservation; infos: StepInfo[] } {
     const results = this.envs.map((env, i) => env.reset(args.seed === undefined ? {} : { seed: args.seed + i }));
-    this.needsReset.fill(false);
+    // An episode with no decision at all (no arrival) is over at reset: it resets again at the next step.
+    results.forEach((r, i) => {
+      this.needsReset[i] = r.info.episode !== undefined;
+    });
     return { obs: pack(results.map((r) => r.obs)), infos: results.map((r) => r.info) };
   }
 
@@ -63,7 +66,7 @@ export class VectorEnv {
     this.envs.forEach((env, i) => {
       if (this.needsReset[i]) {
         const { obs, info } = env.reset();
-        this.needsReset[i] = false;
+        this.needsReset[i] = info.episode !== undefined;
         observations.push(obs);
         infos.push(info);
         return;

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { makeEnv } from './env.js';
+import { VectorEnv } from './vector-env.js';
+
+const firstValid = (mask: Uint8Array, start: number, end: number): number => {
+  for (let a = start; a < end; a++) if (mask[a] === 1) return a - start;
+  return 0;
+};
+
+describe('VectorEnv', () => {
+  it('seeds env i with seed + i and packs observations into one tensor when N agrees', () => {
+    const vec = new VectorEnv(4, { nodes: 16, horizon: 10 });
+    const { obs, infos } = vec.reset({ seed: 100 });
+    expect(obs.uniformN).toBe(16);
+    expect(obs.servers.length).toBe(4 * 16 * 5);
+    expect(Array.from(obs.offsets)).toEqual([0, 16, 32, 48, 64]);
+    expect(infos.map((i) => i.episodeSeed)).toEqual([100, 101, 102, 103]);
+    for (let i = 0; i < 4; i++) {
+      const single = makeEnv({ nodes: 16, horizon: 10 }).reset({ seed: 100 + i }).obs;
+      const unpacked = VectorEnv.unpack(obs, i);
+      expect(Array.from(unpacked.servers)).toEqual(Array.from(single.servers));
+      expect(Array.from(unpacked.task)).toEqual(Array.from(single.task));
+      expect(Array.from(unpacked.mask)).toEqual(Array.from(single.mask));
+    }
+  });
+
+  it('packs ragged observations with offsets when the cluster sizes differ', () => {
+    const vec = new VectorEnv(3, { nodes: [4, 16, 48], horizon: 30 });
+    const { obs } = vec.reset({ seed: 7 });
+    const total = Array.from(obs.n).reduce((a, b) => a + b, 0);
+    expect(obs.servers.length).toBe(total * 5);
+    expect(obs.offsets[3]).toBe(total);
+    if (new Set(obs.n).size > 1) expect(obs.uniformN).toBeNull();
+  });
+
+  it("autoresets on the step after an episode ends (Gymnasium's next-step mode) and keeps the final info", () => {
+    const vec = new VectorEnv(2, { nodes: 4, horizon: 4 });
+    let { obs } = vec.reset({ seed: 1 });
+    let finished = -1;
+    let finalEpisodes = 0;
+    for (let step = 0; step < 5000 && finalEpisodes < 3; step++) {
+      const actions = [0, 1].map((i) => firstValid(obs.mask, obs.offsets[i] as number, obs.offsets[i + 1] as number));
+      const result = vec.step(actions);
+      if (finished >= 0) {
+        // The step after env `finished` ended: it was reset, with reward 0 and no flags.
+        expect(result.rewards[finished]).toBe(0);
+        expect(result.terminated[finished]).toBe(0);
+        expect(result.truncated[finished]).toBe(0);
+        expect(result.infos[finished]?.decisions).toBe(0);
+        expect(result.infos[finished]?.time).toBeLessThan(4);
+        finished = -1;
+      }
+      for (let i = 0; i < 2; i++) {
+        if (result.terminated[i] || result.truncated[i]) {
+          expect(result.infos[i]?.episode?.outcome).toBe('truncated');
+          expect(vec.lastEpisode[i]).toBe(result.infos[i]?.episode);
+          finished = i;
+          finalEpisodes++;
+        }
+      }
+      obs = result.obs;
+    }
+    expect(finalEpisodes).toBeGreaterThanOrEqual(3);
+  });
+
+  it('rejects a wrong number of actions and a bad env count', () => {
+    const vec = new VectorEnv(2, { nodes: 4, horizon: 4 });
+    vec.reset({ seed: 0 });
+    expect(() => vec.step([0])).toThrow(/actions: expected 2 actions, one per env/);
+    expect(() => new VectorEnv(0)).toThrow(/numEnvs: expected an integer >= 1/);
+  });
+});
