@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkTrace, InvalidActionError } from '@scale/sim';
 import { describe, expect, it } from 'vitest';
-import { makeEnv } from './env.js';
+import { makeEnv, type StepResult } from './env.js';
 import { ActionOutOfRangeError, ResetNeededError } from './errors.js';
 
 // The simulator's hand-computed scenario: small (C=1, M=8) and large (C=4, M=80) servers;
@@ -72,7 +72,7 @@ describe('SchedulingEnv', () => {
   it('reports the episode metrics at the end, equal to the trace the simulator writes', () => {
     const env = makeEnv({ nodes: 8, horizon: 20, drain: true });
     let { obs } = env.reset({ seed: 5 });
-    let result;
+    let result: StepResult;
     let total = 0;
     do {
       result = env.step(obs.mask.indexOf(1));
@@ -110,7 +110,7 @@ describe('SchedulingEnv', () => {
   it('ends a training episode truncated at the horizon', () => {
     const env = makeEnv({ nodes: 16, horizon: 10 });
     let { obs } = env.reset({ seed: 2 });
-    let result;
+    let result: StepResult;
     do {
       result = env.step(obs.mask.indexOf(1));
       obs = result.obs;

@@ -1,4 +1,4 @@
-import { ConfigError, Rng } from '@scale/workload';
+import { ConfigError, type Rng } from '@scale/workload';
 import { SERVER_FEATURES, TASK_FEATURES, type Observation } from './observation.js';
 
 /** Gymnasium's Discrete(n): actions 0..n-1, with seeded, optionally masked sampling. */
