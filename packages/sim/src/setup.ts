@@ -49,11 +49,12 @@ export const SimConfigSchema = z
             memory: z.number().positive().finite(),
             idlePower: z.number().min(0).finite(),
             busyPower: z.number().min(0).finite(),
-            upIntervals: z.array(z.tuple([z.number().min(0).finite(), z.number().finite().nullable()])).optional(),
+            upIntervals: z.array(z.tuple([z.number().min(0).finite(), z.number().finite().nullable()]).readonly()).readonly().optional(),
           })
           .strict(),
       )
       .min(1)
+      .readonly()
       .optional(),
     /** A scenario file: explicit servers and workflows (replaces nodes and workload). */
     scenario: z.string().optional(),
