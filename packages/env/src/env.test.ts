@@ -1,41 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkTrace, InvalidActionError } from '@scale/sim';
 import { describe, expect, it } from 'vitest';
 import { makeEnv, type StepResult } from './env.js';
 import { ActionOutOfRangeError, ResetNeededError } from './errors.js';
 
-// The simulator's hand-computed scenario: small (C=1, M=8) and large (C=4, M=80) servers;
-// workflow 0 at t=0: A (c=4, m=4, d=1) -> B (c=2), A -> C (c=8, m=10); workflow 1 at t=1: D (c=2).
-function scenarioFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'scale-env-'));
-  const path = join(dir, 'scenario.json');
-  writeFileSync(
-    path,
-    JSON.stringify({
-      format: 'scale-schedule-trace',
-      version: 1,
-      servers: [
-        { id: 0, tier: 'small', compute: 1, memory: 8, idlePower: 30, busyPower: 100 },
-        { id: 1, tier: 'large', compute: 4, memory: 80, idlePower: 80, busyPower: 400 },
-      ],
-      workflows: [
-        {
-          id: 0,
-          arrival: 0,
-          tasks: [
-            { id: 0, compute: 4, memory: 4, output: 1, parents: [] },
-            { id: 1, compute: 2, memory: 4, output: 0.1, parents: [0] },
-            { id: 2, compute: 8, memory: 10, output: 0.1, parents: [0] },
-          ],
-        },
-        { id: 1, arrival: 1, tasks: [{ id: 0, compute: 2, memory: 2, output: 0.5, parents: [] }] },
-      ],
-    }),
-  );
-  return path;
-}
+// The simulator's hand-computed scenario (packages/sim/fixtures): small (C=1, M=8) and large (C=4, M=80)
+// servers; workflow 0 at t=0: A (c=4, m=4, d=1) -> B (c=2), A -> C (c=8, m=10); workflow 1 at t=1: D (c=2).
+const scenarioFile = (): string => join(dirname(fileURLToPath(import.meta.url)), '../../sim/fixtures/two-servers.scenario.json');
 
 const f32 = (xs: number[]): number[] => Array.from(Float32Array.from(xs));
 

@@ -1,31 +1,21 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Workflow } from '@scale/workload';
 import { describe, expect, it } from 'vitest';
-import { LARGE, SMALL, type ServerSpec } from './cluster.js';
+import type { ServerSpec } from './cluster.js';
 import { makePolicy } from './policies.js';
 import { runEpisode } from './run.js';
 import { Simulation, type SimulationOptionsInput } from './simulation.js';
-import { checkTrace } from './trace.js';
-import type { Workflow } from '@scale/workload';
+import { checkTrace, readScenarioFile } from './trace.js';
 
-// Two servers: 0 is small (C=1, M=8), 1 is large (C=4, M=80).
-const { name: _s, ...small } = SMALL;
-const { name: _l, ...large } = LARGE;
-const servers = (up1?: [number, number | null][]): ServerSpec[] => [
-  { ...small, id: 0, tier: 'small' },
-  { ...large, id: 1, tier: 'large', ...(up1 ? { upIntervals: up1 } : {}) },
-];
+// fixtures/two-servers.scenario.json: server 0 is small (C=1, M=8), server 1 large (C=4, M=80).
 // Workflow 0 at t=0: A -> B, A -> C (C needs 10 GB: only the large server holds it).
 // Workflow 1 at t=1: D alone.
-const workflows: Workflow[] = [
-  {
-    id: 0,
-    arrival: 0,
-    tasks: [
-      { id: 0, compute: 4, memory: 4, output: 1, parents: [] },
-      { id: 1, compute: 2, memory: 4, output: 0.1, parents: [0] },
-      { id: 2, compute: 8, memory: 10, output: 0.1, parents: [0] },
-    ],
-  },
-  { id: 1, arrival: 1, tasks: [{ id: 0, compute: 2, memory: 2, output: 0.5, parents: [] }] },
+const fixture = readScenarioFile(join(dirname(fileURLToPath(import.meta.url)), '../fixtures/two-servers.scenario.json'));
+const workflows: Workflow[] = fixture.workflows;
+const servers = (up1?: [number, number | null][]): ServerSpec[] => [
+  fixture.servers[0] as ServerSpec,
+  { ...(fixture.servers[1] as ServerSpec), ...(up1 ? { upIntervals: up1 } : {}) },
 ];
 
 const run = (options: SimulationOptionsInput, s = servers(), w = workflows): Simulation =>

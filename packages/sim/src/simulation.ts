@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig, validateWorkflow, hopsToSink, type Workflow } from '@scale/workload';
+import { ConfigError, parseConfig, validateWorkflow, hopsToSink, type Task, type Workflow } from '@scale/workload';
 import { z } from 'zod';
 import type { ServerSpec } from './cluster.js';
 import { InfeasibleTaskError, InvalidActionError, SimulationStateError } from './errors.js';
@@ -268,7 +268,7 @@ export class Simulation {
         task.parents.forEach((parentId, p) => {
           const parent = local.get(parentId) as number;
           this.parentIndex[e] = parent;
-          this.parentData[e] = task.parentData?.[p] ?? (workflow.tasks.find((x) => x.id === parentId)?.output as number);
+          this.parentData[e] = task.parentData?.[p] ?? (workflow.tasks[parent - t + k] as Task).output;
           childCount[parent] = (childCount[parent] as number) + 1;
           e++;
         });
