@@ -94,7 +94,7 @@ describe('SRR losses', () => {
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => srrLoss(h as unknown as tf.Tensor2D, epoch, config).total);
         value.dataSync();
-        Object.values(grads).forEach((g) => g.dataSync());
+        for (const g of Object.values(grads)) g.dataSync();
       });
     }
     expect(tf.memory().numTensors).toBe(before);
