@@ -39,7 +39,6 @@ export function observe(sim: Simulation, scales: FeatureScales, upServers: Int32
     task[3] = (sim.workflowDone[w] as number) / size;
     task[4] = sim.taskOutput[t] as number;
   }
-  const memory = t >= 0 ? (sim.taskMemory[t] as number) : Number.POSITIVE_INFINITY;
   for (let a = 0; a < n; a++) {
     const j = upServers[a] as number;
     const row = a * SERVER_FEATURES;
@@ -48,7 +47,8 @@ export function observe(sim: Simulation, scales: FeatureScales, upServers: Int32
     servers[row + 2] = sim.remainingTime(j);
     servers[row + 3] = sim.power(j) / scales.pMax;
     servers[row + 4] = t >= 0 ? sim.firstParentTransfer(t, j) : 0;
-    mask[a] = sim.serverTask[j] === -1 && (sim.serverMemory[j] as number) >= memory ? 1 : 0;
+    // isValid is false for every server when no task is pending (the end of an episode).
+    mask[a] = sim.isValid(j) ? 1 : 0;
   }
   return { obs: { task, servers, mask, n }, n };
 }

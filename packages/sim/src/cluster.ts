@@ -1,4 +1,5 @@
 import { ConfigError } from '@scale/workload';
+import { z } from 'zod';
 
 /** A server type (paper Table 1). */
 export interface ServerTier {
@@ -19,6 +20,20 @@ export interface ServerSpec extends Omit<ServerTier, 'name'> {
   readonly tier: string;
   readonly upIntervals?: readonly (readonly [number, number | null])[];
 }
+
+/**
+ * The JSON form of a `ServerSpec`, shared by run configs (`servers`) and scenario files, which add
+ * defaults for the optional fields.
+ */
+export const ServerSpecSchema = z.object({
+  id: z.number().int().min(0),
+  tier: z.string(),
+  compute: z.number().positive().finite(),
+  memory: z.number().positive().finite(),
+  idlePower: z.number().min(0).finite(),
+  busyPower: z.number().min(0).finite(),
+  upIntervals: z.array(z.tuple([z.number().min(0).finite(), z.number().finite().nullable()]).readonly()).readonly().optional(),
+});
 
 export const SMALL: ServerTier = { name: 'small', compute: 1, memory: 8, idlePower: 30, busyPower: 100 };
 export const MEDIUM: ServerTier = { name: 'medium', compute: 2, memory: 32, idlePower: 50, busyPower: 200 };

@@ -1,6 +1,6 @@
 export { EventQueue, Kernel, EventKind, EVENT_PRIORITY } from './kernel.js';
 export type { EventHandler } from './kernel.js';
-export { makeCluster, paperTierCounts, PAPER_TIERS, SMALL, MEDIUM, LARGE } from './cluster.js';
+export { makeCluster, paperTierCounts, PAPER_TIERS, SMALL, MEDIUM, LARGE, ServerSpecSchema } from './cluster.js';
 export type { ClusterConfig, ServerSpec, ServerTier } from './cluster.js';
 export { Simulation, SimulationOptionsSchema, ElasticEventSchema, TaskStatus } from './simulation.js';
 export type { Assignment, ElasticEvent, Outcome, SimulationInit, SimulationOptions, SimulationOptionsInput } from './simulation.js';

@@ -11,7 +11,7 @@ import {
   type WorkflowShape,
 } from '@scale/workload';
 import { z } from 'zod';
-import { makeCluster, type ServerSpec } from './cluster.js';
+import { makeCluster, ServerSpecSchema, type ServerSpec } from './cluster.js';
 import { randomFailureEvents } from './elastic.js';
 import { Simulation, SimulationOptionsSchema } from './simulation.js';
 import { readScenarioFile } from './trace.js';
@@ -39,23 +39,7 @@ export const SimConfigSchema = z
     /** WfFormat import: GFLOP per second of recorded runtime. */
     referenceSpeed: z.number().positive().finite().default(1),
     /** Explicit servers (ids 0..N-1), replacing the `nodes` preset; arrival scaling uses their count. */
-    servers: z
-      .array(
-        z
-          .object({
-            id: z.number().int().min(0),
-            tier: z.string(),
-            compute: z.number().positive().finite(),
-            memory: z.number().positive().finite(),
-            idlePower: z.number().min(0).finite(),
-            busyPower: z.number().min(0).finite(),
-            upIntervals: z.array(z.tuple([z.number().min(0).finite(), z.number().finite().nullable()]).readonly()).readonly().optional(),
-          })
-          .strict(),
-      )
-      .min(1)
-      .readonly()
-      .optional(),
+    servers: z.array(ServerSpecSchema.strict()).min(1).readonly().optional(),
     /** A scenario file: explicit servers and workflows (replaces nodes and workload). */
     scenario: z.string().optional(),
     /** Random failure-and-repair process (elastic clusters). */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseConfig, type Workflow } from '@scale/workload';
 import { z } from 'zod';
-import type { ServerSpec } from './cluster.js';
+import { ServerSpecSchema, type ServerSpec } from './cluster.js';
 import { summarizeMetrics, type Metrics } from './metrics.js';
 import type { SimulationOptionsInput } from './simulation.js';
 
@@ -219,17 +219,7 @@ const ScenarioSchema = z.object({
     .loose()
     .optional(),
   servers: z
-    .array(
-      z.object({
-        id: z.number().int().min(0),
-        tier: z.string().default('custom'),
-        compute: number.positive(),
-        memory: number.positive(),
-        idlePower: number.min(0).default(0),
-        busyPower: number.min(0).default(0),
-        upIntervals: z.array(z.tuple([number.min(0), number.nullable()])).optional(),
-      }),
-    )
+    .array(ServerSpecSchema.extend({ tier: z.string().default('custom'), idlePower: number.min(0).default(0), busyPower: number.min(0).default(0) }))
     .min(1),
   workflows: z.array(
     z.object({
