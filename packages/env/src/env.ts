@@ -1,5 +1,5 @@
 import { createSimulation, type Assignment, type Metrics, type ScheduleTrace, type Simulation } from '@scale/sim';
-import { Rng } from '@scale/workload';
+import { Rng, type RngState } from '@scale/workload';
 import { resolveEnvConfig, type EnvConfig, type EnvConfigInput } from './config.js';
 import { ActionOutOfRangeError, ResetNeededError } from './errors.js';
 import { observe, type Observation } from './observation.js';
@@ -59,6 +59,8 @@ export class SchedulingEnv {
   private episodeReturn = 0;
   private resetRng: Rng;
   private actionRng: Rng;
+  /** Actions taken this episode, so a snapshot can rebuild it by replay. */
+  private episodeActions: number[] = [];
 
   constructor(config: EnvConfigInput = {}) {
     this.config = resolveEnvConfig(config);
@@ -97,6 +99,7 @@ export class SchedulingEnv {
     this.sim = createSimulation({ ...simConfig, nodes: n, seed: this.episodeSeed });
     if (this.upServers.length < this.sim.serverCount) this.upServers = new Int32Array(this.sim.serverCount);
     this.episodeReturn = 0;
+    this.episodeActions = [];
     this.over = !this.sim.next();
     const obs = this.observe();
     return { obs, info: this.info(NO_PARTS, null) };
@@ -109,6 +112,7 @@ export class SchedulingEnv {
     if (!Number.isInteger(action) || action < 0 || action >= this.n) throw new ActionOutOfRangeError(action, this.n);
     // act(): valid -> assign now; invalid -> penalize waits dt, mask mode throws InvalidActionError.
     const assignment = sim.act(this.upServers[action] as number);
+    this.episodeActions.push(action);
     const parts = rewardParts(assignment, this.config.reward);
     const reward = totalReward(parts);
     this.episodeReturn += reward;
@@ -118,6 +122,34 @@ export class SchedulingEnv {
     const terminated = !more && sim.outcome === 'terminated';
     const truncated = !more && sim.outcome === 'truncated';
     return { obs, reward, terminated, truncated, info: this.info(parts, assignment) };
+  }
+
+  /**
+   * The env's state as plain JSON: the episode's seed, the seed streams, and the actions taken so far.
+   * The simulator is deterministic, so `restore` rebuilds the episode exactly by replaying them (training
+   * checkpoints resume mid-episode this way). Episodes started with per-reset `options` are not covered.
+   */
+  snapshot(): EnvSnapshot {
+    if (this.sim === null) throw new ResetNeededError('not-reset');
+    return {
+      episodeSeed: this.episodeSeed,
+      resetRng: this.resetRng.getState(),
+      actionRng: this.actionRng.getState(),
+      actions: [...this.episodeActions],
+    };
+  }
+
+  /** Rebuilds the state `snapshot()` described and returns the current observation and info. */
+  restore(snapshot: EnvSnapshot): ResetResult {
+    this.reset({ seed: snapshot.episodeSeed });
+    let result: ResetResult = { obs: this.observe(), info: this.info(NO_PARTS, null) };
+    for (const action of snapshot.actions) {
+      const step = this.step(action);
+      result = { obs: step.obs, info: step.info };
+    }
+    this.resetRng = Rng.fromState(snapshot.resetRng);
+    this.actionRng = Rng.fromState(snapshot.actionRng);
+    return result;
   }
 
   /** Whether action `a` is a valid assignment now (what `obs.mask[a]` says). */
@@ -151,6 +183,14 @@ export class SchedulingEnv {
     const outcome = sim.outcome === 'terminated' ? 'terminated' : 'truncated';
     return { ...base, episode: { ...sim.metrics(), outcome, decisions: sim.decisions, invalidActions: sim.invalidActions, return: this.episodeReturn } };
   }
+}
+
+/** What `SchedulingEnv.snapshot()` records (JSON-serialisable). */
+export interface EnvSnapshot {
+  readonly episodeSeed: number;
+  readonly resetRng: RngState;
+  readonly actionRng: RngState;
+  readonly actions: readonly number[];
 }
 
 /** Builds a scheduling env; config keys are the `scale-sim` flags in camelCase. */

@@ -1,7 +1,7 @@
 export { makeEnv, SchedulingEnv } from './env.js';
-export type { ResetResult, StepInfo, StepResult } from './env.js';
+export type { EnvSnapshot, ResetResult, StepInfo, StepResult } from './env.js';
 export { VectorEnv } from './vector-env.js';
-export type { VectorObservation, VectorStepResult } from './vector-env.js';
+export type { VectorEnvSnapshot, VectorObservation, VectorStepResult } from './vector-env.js';
 export { checkEnv, EnvCheckError } from './check-env.js';
 export type { EnvCheckReport } from './check-env.js';
 export { Discrete, ObservationSpace } from './spaces.js';

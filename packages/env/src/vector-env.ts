@@ -1,6 +1,6 @@
 import { ConfigError } from '@scale/workload';
 import type { EnvConfigInput } from './config.js';
-import { SchedulingEnv, type StepInfo } from './env.js';
+import { type EnvSnapshot, SchedulingEnv, type StepInfo } from './env.js';
 import { SERVER_FEATURES, TASK_FEATURES, type Observation } from './observation.js';
 
 /**
@@ -23,6 +23,13 @@ export interface VectorStepResult {
   readonly terminated: Uint8Array;
   readonly truncated: Uint8Array;
   readonly infos: readonly StepInfo[];
+}
+
+/** What `VectorEnv.snapshot()` records. */
+export interface VectorEnvSnapshot {
+  readonly envs: readonly EnvSnapshot[];
+  readonly needsReset: readonly boolean[];
+  readonly lastEpisode: readonly (StepInfo['episode'] | undefined)[];
 }
 
 /**
@@ -83,6 +90,24 @@ export class VectorEnv {
       }
     });
     return { obs: pack(observations), rewards, terminated, truncated, infos };
+  }
+
+  /** Every env's snapshot and the autoreset flags (JSON-serialisable), for training checkpoints. */
+  snapshot(): VectorEnvSnapshot {
+    return { envs: this.envs.map((env) => env.snapshot()), needsReset: [...this.needsReset], lastEpisode: [...this.lastEpisode] };
+  }
+
+  /** Rebuilds the state `snapshot()` described; returns the observation the next `step` acts on. */
+  restore(snapshot: VectorEnvSnapshot): { obs: VectorObservation } {
+    if (snapshot.envs.length !== this.numEnvs) throw new ConfigError('snapshot.envs', `${this.numEnvs} env snapshots`, snapshot.envs.length);
+    const observations = this.envs.map((env, i) => env.restore(snapshot.envs[i] as EnvSnapshot).obs);
+    snapshot.needsReset.forEach((flag, i) => {
+      this.needsReset[i] = flag;
+    });
+    snapshot.lastEpisode.forEach((episode, i) => {
+      this.lastEpisode[i] = episode;
+    });
+    return { obs: pack(observations) };
   }
 
   /** Env i's observation out of a packed one. */
