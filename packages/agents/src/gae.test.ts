@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '@scale/model';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { computeGae } from './gae.js';
+import { explainedVariance, ppoLoss } from './ppo.js';
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+
+describe('GAE', () => {
+  it('matches values computed by hand, with a termination, a truncation and an autoreset step', () => {
+    // One env, 5 steps: step 1 terminates, step 2 is its autoreset (ignored), step 3 is truncated.
+    const gamma = 0.9;
+    const lambda = 0.5;
+    const rewards = Float32Array.from([1, 2, 0, 3, 1]);
+    const values = Float32Array.from([0.5, 1, 4, 2, 1.5]);
+    const terminated = Uint8Array.from([0, 1, 0, 0, 0]);
+    const truncated = Uint8Array.from([0, 0, 0, 1, 0]);
+    const valid = Uint8Array.from([1, 1, 0, 1, 1]);
+    // Step 3 was truncated and step 4 is valid (not an autoreset) in this synthetic layout, so
+    // V(final obs) = values[4] bootstraps it; step 4 bootstraps from nextValues.
+    const { advantages, returns } = computeGae({ steps: 5, envs: 1, rewards, values, nextValues: Float32Array.from([2]), terminated, truncated, valid, gamma, lambda });
+    const d4 = 1 + 0.9 * 2 - 1.5; // 1.3
+    const a4 = d4;
+    const d3 = 3 + 0.9 * 1.5 - 2; // 2.35, episode ended: no lambda-continuation
+    const a3 = d3;
+    const a2 = 0; // autoreset step
+    const d1 = 2 + 0 - 1; // terminated: no bootstrap
+    const a1 = d1;
+    const d0 = 1 + 0.9 * 1 - 0.5; // 1.4
+    const a0 = d0 + 0.9 * 0.5 * a1; // 1.85
+    const expected = [a0, a1, a2, a3, a4];
+    expected.forEach((a, i) => expect(advantages[i]).toBeCloseTo(a, 5));
+    expected.forEach((a, i) => expect(returns[i]).toBeCloseTo(i === 2 ? 0 : a + values[i]!, 5));
+  });
+
+  it('keeps envs apart in time-major storage', () => {
+    const { advantages } = computeGae({
+      steps: 2,
+      envs: 2,
+      rewards: Float32Array.from([1, 0, 1, 0]),
+      values: new Float32Array(4),
+      nextValues: new Float32Array(2),
+      terminated: new Uint8Array(4),
+      truncated: new Uint8Array(4),
+      valid: Uint8Array.from([1, 1, 1, 1]),
+      gamma: 1,
+      lambda: 1,
+    });
+    expect(Array.from(advantages)).toEqual([2, 0, 1, 0]);
+  });
+});
+
+describe('PPO loss', () => {
+  it('matches a hand-computed two-sample batch', () => {
+    const terms = tf.tidy(() => {
+      // Sample 0: logits [0, ln 3] -> pi = [0.25, 0.75], action 1, old log-prob ln 0.5 -> ratio 1.5 (clipped to 1.2), A = 2.
+      // Sample 1: logits [0, 0] -> pi = [0.5, 0.5], action 0, old log-prob ln 0.25 -> ratio 2 (clipped), A = -1.
+      const t = ppoLoss({
+        logits: tf.tensor2d([0, Math.log(3), 0, 0], [2, 2]),
+        actionOneHot: tf.tensor2d([0, 1, 1, 0], [2, 2]),
+        oldLogProb: tf.tensor1d([Math.log(0.5), Math.log(0.25)]),
+        advantage: tf.tensor1d([2, -1]),
+        value: tf.tensor1d([1, 0]),
+        target: tf.tensor1d([0, 2]),
+        clipCoef: 0.2,
+        entCoef: 0.01,
+        vfCoef: 0.5,
+      });
+      return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.dataSync()[0]]));
+    }) as unknown as Record<string, number>;
+    // max(-2 * 1.5, -2 * 1.2) = -2.4; max(1 * 2, 1 * 1.2) = 2  -> mean -0.2
+    expect(terms.policyLoss).toBeCloseTo(-0.2, 5);
+    // 0.5 * mean(1, 4) = 1.25
+    expect(terms.valueLoss).toBeCloseTo(1.25, 5);
+    const h0 = -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75));
+    const h1 = Math.log(2);
+    expect(terms.entropy).toBeCloseTo((h0 + h1) / 2, 5);
+    expect(terms.loss).toBeCloseTo(-0.2 - 0.01 * ((h0 + h1) / 2) + 0.5 * 1.25, 5);
+    expect(terms.approxKl).toBeCloseTo((0.5 - Math.log(1.5) + (1 - Math.log(2))) / 2, 5);
+    expect(terms.clipFraction).toBeCloseTo(1, 6);
+  });
+
+  it('explained variance is 1 for a perfect critic and 0 for a constant one', () => {
+    expect(explainedVariance([1, 2, 3], [1, 2, 3])).toBeCloseTo(1, 12);
+    expect(explainedVariance([2, 2, 2], [1, 2, 3])).toBeCloseTo(0, 12);
+  });
+});

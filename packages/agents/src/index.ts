@@ -1,0 +1,11 @@
+export { BaseAgent } from './base-agent.js';
+export type { Agent, CommonAgentOptions, LearnOptions, TrainingSummary } from './base-agent.js';
+export type { Callback, EpochMetrics, EvaluationResult } from './callbacks.js';
+export { METHOD_PRESETS, MethodSchema, resolveMethod } from './method.js';
+export type { Method, MethodInput, MethodPreset } from './method.js';
+export { MetricsLog } from './metrics-log.js';
+export { computeGae } from './gae.js';
+export { PPO, PpoConfigSchema, explainedVariance, ppoLoss } from './ppo.js';
+export type { PpoConfig, PpoConfigInput, PpoLossTerms, PpoOptions } from './ppo.js';
+export { NonFiniteLossError } from './errors.js';
+export type { EpisodeSummary, VecEnvLike, VectorObservation } from './types.js';
