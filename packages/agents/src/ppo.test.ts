@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchObservations, useBackend } from '@scale/model';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BanditVecEnv } from './internal/bandit-env.js';
+import { BanditVecEnv, greedyBanditReturn } from './internal/bandit-env.js';
 import { viewObservation } from './internal/observations.js';
 import { resolveMethod } from './method.js';
 import { PPO } from './ppo.js';
@@ -25,6 +25,8 @@ describe('PPO', () => {
     const obs = env.reset().obs;
     const greedy = agent.act([viewObservation(obs, 0)], { deterministic: true });
     expect(greedy[0]).toBe(4);
+    expect(greedyBanditReturn(agent, env)).toBeGreaterThanOrEqual(0.95 * 4);
+    // PPO's behaviour policy gets there too.
     const summary = await agent.learn({ epochs: 45 });
     expect(summary.last!.meanEpisodeReturn).toBeGreaterThanOrEqual(0.95 * 4);
     agent.dispose();

@@ -80,3 +80,21 @@ export class BanditVecEnv implements VecEnvLike {
     return { obs: this.observation(), rewards, terminated, truncated, infos };
   }
 }
+
+/** Mean return of `episodes` greedy episodes of `agent` on a fresh bandit like `env`. */
+export function greedyBanditReturn(agent: { act(obs: readonly import('@scale/model').ObservationLike[], options?: { deterministic?: boolean }): Int32Array }, env: BanditVecEnv, episodes = 4): number {
+  const evalEnv = new BanditVecEnv(1, env.n, env.best, env.length, env.invalid);
+  let obs = evalEnv.reset().obs;
+  let total = 0;
+  let finished = 0;
+  while (finished < episodes) {
+    const view = { task: obs.task, servers: obs.servers, mask: obs.mask, n: env.n };
+    const result = evalEnv.step(agent.act([view], { deterministic: true }));
+    total += result.rewards[0] as number;
+    if (result.terminated[0] === 1) {
+      finished += 1;
+      obs = evalEnv.step([0]).obs; // the autoreset step
+    } else obs = result.obs;
+  }
+  return total / episodes;
+}

@@ -1,0 +1,125 @@
+import type { NamedArray, ObservationLike } from '@scale/model';
+import type { Rng } from '@scale/workload';
+import { BaseAgent } from './base-agent.js';
+import type { Callback } from './callbacks.js';
+import { copyObservation } from './internal/observations.js';
+import { ReplayBuffer, type Transition } from './replay-buffer.js';
+
+/** Collection settings DQN and SAC share (Stable-Baselines3's names where they exist). */
+export interface OffPolicySchedule {
+  /** Vector steps per env per epoch (an epoch = numEnvs x stepsPerEnv env steps, as for PPO). */
+  readonly stepsPerEnv: number;
+  readonly bufferSize: number;
+  /** Env steps before the first update (actions before that are uniformly random). */
+  readonly learningStarts: number;
+  /** Update every this many vector steps... */
+  readonly trainFrequency: number;
+  /** ...with this many gradient steps. */
+  readonly gradientSteps: number;
+  readonly batchSize: number;
+  readonly gamma: number;
+  /** n of the n-step return (1: one-step TD). */
+  readonly nStep: number;
+}
+
+/**
+ * The collect-store-update loop of the off-policy agents: act on every env, step, turn transitions
+ * into n-step transitions in the replay buffer (autoreset steps are dropped), and run gradient
+ * steps at the configured frequency. DQN and SAC supply the behaviour policy and the update.
+ */
+export abstract class OffPolicyAgent extends BaseAgent {
+  protected abstract readonly schedule: OffPolicySchedule;
+  protected abstract replay: ReplayBuffer;
+  /** Draws replay minibatches and exploration. */
+  protected abstract sampleRng: Rng;
+  /** Per env, the not-yet-emitted steps of the current n-step window. */
+  private pending: { obs: ObservationLike; action: number; reward: number }[][] = [];
+
+  /** The action to take in env i's observation during training (exploration included). */
+  protected abstract behaviour(obs: ObservationLike, epoch: number, totalEpochs: number): number;
+  /** One gradient step on a replay minibatch; returns diagnostics to average over the epoch. */
+  protected abstract update(batch: Transition[], epoch: number, totalEpochs: number): Record<string, number>;
+  /** After every vector step (target-network updates). */
+  protected abstract afterStep(): void;
+
+  protected trainEpoch(epoch: number, totalEpochs: number, callbacks: readonly Callback[]): Record<string, number> {
+    const k = this.env.numEnvs;
+    const { stepsPerEnv, learningStarts, trainFrequency, gradientSteps, batchSize } = this.schedule;
+    if (this.pending.length !== k) this.pending = Array.from({ length: k }, () => []);
+    const sums: Record<string, number> = {};
+    let updates = 0;
+    const actions = new Int32Array(k);
+    for (let t = 0; t < stepsPerEnv && !this.shouldStop; t++) {
+      const before: ObservationLike[] = [];
+      for (let i = 0; i < k; i++) {
+        const obs = this.observation(i);
+        before.push(copyObservation(obs));
+        actions[i] = this.behaviour(obs, epoch, totalEpochs);
+      }
+      const result = this.stepEnvs(actions, callbacks);
+      for (let i = 0; i < k; i++) {
+        if (result.valid[i] === 0) continue;
+        const ended = result.terminated[i] === 1 || result.truncated[i] === 1;
+        this.remember(i, before[i] as ObservationLike, actions[i] as number, result.rewards[i] as number, ended, result.terminated[i] === 1);
+      }
+      if (this.globalStep >= learningStarts && this.replay.size >= batchSize && (t + 1) % trainFrequency === 0) {
+        for (let g = 0; g < gradientSteps; g++) {
+          const stats = this.update(this.replay.sample(batchSize, this.sampleRng), epoch, totalEpochs);
+          for (const [key, value] of Object.entries(stats)) sums[key] = (sums[key] ?? 0) + value;
+          updates += 1;
+        }
+      }
+      this.afterStep();
+    }
+    const out: Record<string, number> = { updates, bufferSize: this.replay.size };
+    for (const [key, value] of Object.entries(sums)) out[key] = value / updates;
+    return out;
+  }
+
+  /** Adds a step to env i's n-step window and emits the transitions it completes. */
+  private remember(i: number, obs: ObservationLike, action: number, reward: number, ended: boolean, terminated: boolean): void {
+    const { nStep, gamma } = this.schedule;
+    const window = this.pending[i] as { obs: ObservationLike; action: number; reward: number }[];
+    window.push({ obs, action, reward });
+    const nextObs = copyObservation(this.observation(i));
+    const emit = () => {
+      const first = window[0] as { obs: ObservationLike; action: number; reward: number };
+      let total = 0;
+      let discount = 1;
+      for (const step of window) {
+        total += discount * step.reward;
+        discount *= gamma;
+      }
+      this.replay.add({ obs: first.obs, action: first.action, reward: total, nextObs, terminated, discount });
+      window.shift();
+    };
+    if (ended) {
+      while (window.length > 0) emit();
+    } else if (window.length === nStep) emit();
+  }
+
+  protected override extraArrays(): Map<string, NamedArray> {
+    return this.replay.toArrays();
+  }
+
+  /** The n-step windows in flight (a few steps per env), as JSON. */
+  protected override extraState(): Record<string, unknown> {
+    return {
+      pending: this.pending.map((window) =>
+        window.map((s) => ({ task: Array.from(s.obs.task), servers: Array.from(s.obs.servers), mask: Array.from(s.obs.mask), n: s.obs.n, action: s.action, reward: s.reward })),
+      ),
+    };
+  }
+
+  protected override restoreExtra(arrays: ReadonlyMap<string, NamedArray>, state: Record<string, unknown>): void {
+    this.replay.loadArrays(arrays);
+    const pending = (state.pending ?? []) as { task: number[]; servers: number[]; mask: number[]; n: number; action: number; reward: number }[][];
+    this.pending = pending.map((window) =>
+      window.map((s) => ({
+        obs: { task: Float32Array.from(s.task), servers: Float32Array.from(s.servers), mask: Uint8Array.from(s.mask), n: s.n },
+        action: s.action,
+        reward: s.reward,
+      })),
+    );
+  }
+}

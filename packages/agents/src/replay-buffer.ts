@@ -1,0 +1,99 @@
+import type { NamedArray, ObservationLike } from '@scale/model';
+import type { Rng } from '@scale/workload';
+
+/** One stored transition; `discount` is gamma^n for an n-step return (0 bootstrap if terminated). */
+export interface Transition {
+  readonly obs: ObservationLike;
+  readonly action: number;
+  /** Discounted sum of the n rewards. */
+  readonly reward: number;
+  readonly nextObs: ObservationLike;
+  /** The last of the n steps terminated the episode (no bootstrap); truncation still bootstraps. */
+  readonly terminated: boolean;
+  readonly discount: number;
+}
+
+/** A ring buffer of transitions with uniform sampling from the agent's RNG. */
+export class ReplayBuffer {
+  private readonly items: Transition[] = [];
+  private next = 0;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`bufferSize: expected an integer >= 1, received ${capacity}`);
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  add(input: Transition): void {
+    // Stored at float32 precision, as a checkpoint stores them: a resumed run samples identical values.
+    const transition = { ...input, reward: Math.fround(input.reward), discount: Math.fround(input.discount) };
+    if (this.items.length < this.capacity) this.items.push(transition);
+    else this.items[this.next] = transition;
+    this.next = (this.next + 1) % this.capacity;
+  }
+
+  /** `count` transitions drawn uniformly with replacement. */
+  sample(count: number, rng: Rng): Transition[] {
+    const out: Transition[] = new Array(count);
+    for (let i = 0; i < count; i++) out[i] = this.items[rng.int(0, this.items.length - 1)] as Transition;
+    return out;
+  }
+
+  /** The buffer as flat arrays (for checkpoints): resuming needs its exact contents. */
+  toArrays(): Map<string, NamedArray> {
+    const count = this.items.length;
+    let servers = 0;
+    for (const t of this.items) servers += t.obs.n + t.nextObs.n;
+    const header = new Float32Array(count * 6); // action, reward, terminated, discount, n, nextN
+    const tasks = new Float32Array(count * 10);
+    const serverRows = new Float32Array(servers * 5);
+    const masks = new Float32Array(servers);
+    let row = 0;
+    this.items.forEach((t, i) => {
+      header.set([t.action, t.reward, t.terminated ? 1 : 0, t.discount, t.obs.n, t.nextObs.n], i * 6);
+      tasks.set(t.obs.task, i * 10);
+      tasks.set(t.nextObs.task, i * 10 + 5);
+      for (const o of [t.obs, t.nextObs]) {
+        serverRows.set(o.servers, row * 5);
+        masks.set(o.mask, row);
+        row += o.n;
+      }
+    });
+    return new Map<string, NamedArray>([
+      ['replay/header', { shape: [count, 6], data: header }],
+      ['replay/tasks', { shape: [count, 10], data: tasks }],
+      ['replay/servers', { shape: [servers, 5], data: serverRows }],
+      ['replay/masks', { shape: [servers], data: masks }],
+      ['replay/cursor', { shape: [1], data: Float32Array.of(this.next) }],
+    ]);
+  }
+
+  /** Replaces the contents with what `toArrays` wrote. Rewards and discounts are float32 either way. */
+  loadArrays(arrays: ReadonlyMap<string, NamedArray>): void {
+    const get = (name: string) => {
+      const a = arrays.get(name);
+      if (a === undefined) throw new Error(`checkpoint has no ${name}`);
+      return a.data;
+    };
+    const header = get('replay/header');
+    const tasks = get('replay/tasks');
+    const serverRows = get('replay/servers');
+    const masks = get('replay/masks');
+    this.items.length = 0;
+    let row = 0;
+    const read = (task: Float32Array, n: number): ObservationLike => {
+      const obs = { task, servers: serverRows.slice(row * 5, (row + n) * 5), mask: Uint8Array.from(masks.subarray(row, row + n)), n };
+      row += n;
+      return obs;
+    };
+    for (let i = 0; i < header.length / 6; i++) {
+      const h = header.subarray(i * 6, i * 6 + 6);
+      const obs = read(tasks.slice(i * 10, i * 10 + 5), h[4] as number);
+      const nextObs = read(tasks.slice(i * 10 + 5, i * 10 + 10), h[5] as number);
+      this.items.push({ obs, action: h[0] as number, reward: h[1] as number, terminated: h[2] === 1, discount: h[3] as number, nextObs });
+    }
+    this.next = get('replay/cursor')[0] as number;
+  }
+}
