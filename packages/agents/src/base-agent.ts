@@ -144,7 +144,7 @@ export abstract class BaseAgent implements Agent {
       if (this.resetting[i] && episode !== undefined) {
         this.tally.episodes += 1;
         this.tally.returnSum += episode.return;
-        if (episode.meanResponseTime !== undefined && Number.isFinite(episode.meanResponseTime)) {
+        if (typeof episode.meanResponseTime === 'number' && Number.isFinite(episode.meanResponseTime)) {
           this.tally.responseSum += episode.meanResponseTime;
           this.tally.responseCount += 1;
         }

@@ -27,9 +27,9 @@ export interface EvaluationResult {
  */
 export interface Callback {
   /** After every vector-env step. */
-  onStep?(globalStep: number): boolean | void;
+  onStep?(globalStep: number): boolean | undefined;
   /** After every epoch, with its metrics. */
-  onEpoch?(metrics: EpochMetrics): boolean | void | Promise<boolean | void>;
+  onEpoch?(metrics: EpochMetrics): boolean | undefined | Promise<boolean | undefined>;
   /** After an evaluation run (see `LearnOptions.evaluation`). */
-  onEvaluation?(result: EvaluationResult): boolean | void | Promise<boolean | void>;
+  onEvaluation?(result: EvaluationResult): boolean | undefined | Promise<boolean | undefined>;
 }

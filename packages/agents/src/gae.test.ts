@@ -31,8 +31,10 @@ describe('GAE', () => {
     const d0 = 1 + 0.9 * 1 - 0.5; // 1.4
     const a0 = d0 + 0.9 * 0.5 * a1; // 1.85
     const expected = [a0, a1, a2, a3, a4];
-    expected.forEach((a, i) => expect(advantages[i]).toBeCloseTo(a, 5));
-    expected.forEach((a, i) => expect(returns[i]).toBeCloseTo(i === 2 ? 0 : a + values[i]!, 5));
+    for (const [i, a] of expected.entries()) {
+      expect(advantages[i]).toBeCloseTo(a, 5);
+      expect(returns[i]).toBeCloseTo(i === 2 ? 0 : a + values[i]!, 5);
+    }
   });
 
   it('keeps envs apart in time-major storage', () => {

@@ -3,7 +3,7 @@ import type { Rng } from '@scale/workload';
 import { BaseAgent } from './base-agent.js';
 import type { Callback } from './callbacks.js';
 import { copyObservation } from './internal/observations.js';
-import { ReplayBuffer, type Transition } from './replay-buffer.js';
+import type { ReplayBuffer, Transition } from './replay-buffer.js';
 
 /** Collection settings DQN and SAC share (Stable-Baselines3's names where they exist). */
 export interface OffPolicySchedule {

@@ -3,8 +3,8 @@ import type { VectorObservation } from '@scale/env';
 /** What an agent needs from an episode's end (a subset of `@scale/env`'s `StepInfo.episode`). */
 export interface EpisodeSummary {
   readonly return: number;
-  readonly meanResponseTime?: number;
-  readonly completedTasks?: number;
+  readonly meanResponseTime?: number | null;
+  readonly completedTasks?: number | null;
 }
 
 /**

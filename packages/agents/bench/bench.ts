@@ -1,0 +1,41 @@
+/**
+ * `pnpm --filter @scale/agents bench`: trains `scale` (PPO, cross-attention, SRR) at N = 16 with the
+ * paper's collect and update sizes (4 envs x 256 steps, 8 passes of minibatch 256) for a few epochs
+ * and prints end-to-end env steps per second (simulation, rollout and update together), one JSON line.
+ * Usage: bench.ts [--epochs E] [--backend wasm|cpu]
+ */
+import { VectorEnv } from '@scale/env';
+import { useBackend } from '@scale/model';
+import { PPO, resolveMethod } from '../src/index.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? (args[i + 1] as string) : fallback;
+};
+const epochs = Number(flag('--epochs', '6'));
+const backend = await useBackend(flag('--backend', 'wasm'));
+const nodes = 16;
+const env = new VectorEnv(4, { nodes });
+const agent = new PPO(env, resolveMethod('scale'), { seed: 42, mask: false, config: { updateEpochs: Number(flag('--update-epochs', '8')) } });
+// The first epoch warms up JIT and wasm; measure the rest.
+await agent.learn({ epochs: 1 });
+const start = performance.now();
+const stepsBefore = agent.globalStep;
+const rates: number[] = [];
+await agent.learn({ epochs: epochs + 1, callbacks: [{ onEpoch: (m) => void rates.push(m.stepsPerSec) }] });
+const seconds = (performance.now() - start) / 1000;
+const steps = agent.globalStep - stepsBefore;
+console.log(
+  JSON.stringify({
+    what: 'ppo-train',
+    method: 'scale',
+    backend,
+    N: nodes,
+    epochs,
+    steps,
+    stepsPerSec: Math.round(steps / seconds),
+    perEpochStepsPerSec: rates.map((r) => Math.round(r)),
+  }),
+);
+agent.dispose();
