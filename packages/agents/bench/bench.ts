@@ -17,7 +17,7 @@ const epochs = Number(flag('--epochs', '6'));
 const backend = await useBackend(flag('--backend', 'wasm'));
 const nodes = 16;
 const env = new VectorEnv(4, { nodes });
-const agent = new PPO(env, resolveMethod('scale'), { seed: 42, mask: false, config: { updateEpochs: Number(flag('--update-epochs', '8')) } });
+const agent = new PPO(env, resolveMethod(flag('--method', 'scale')), { seed: 42, mask: false, config: { updateEpochs: Number(flag('--update-epochs', '8')) } });
 // The first epoch warms up JIT and wasm; measure the rest.
 await agent.learn({ epochs: 1 });
 const start = performance.now();
@@ -29,7 +29,7 @@ const steps = agent.globalStep - stepsBefore;
 console.log(
   JSON.stringify({
     what: 'ppo-train',
-    method: 'scale',
+    method: flag('--method', 'scale'),
     backend,
     N: nodes,
     epochs,
