@@ -17,3 +17,4 @@ export { createSimulation, resolveSimConfig, loadWorkflowPool, SimConfigSchema }
 export type { SimConfig, SimConfigInput } from './setup.js';
 export { ganttSvg } from './gantt.js';
 export { InvalidActionError, InfeasibleTaskError, SimulationStateError } from './errors.js';
+export { main as scaleSimMain } from './cli-main.js';

@@ -1,0 +1,68 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { summarize, tCritical95 } from './statistics.js';
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+const dir = mkdtempSync(join(tmpdir(), 'scale-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('scale train / eval / simulate', () => {
+  it('trains, records the run, resumes, and evaluates at several N', () => {
+    const out = join(dir, 'run');
+    const first = run('train', '--method', 'scale', '--nodes', '8', '--epochs', '1', '--out', out);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    for (const file of ['config.json', 'metrics.csv', 'metrics.jsonl', 'checkpoint/model.json', 'model/weights.bin']) expect(existsSync(join(out, file))).toBe(true);
+    const recorded = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(recorded.config).toMatchObject({ method: 'scale', nodes: 8, seed: 42, epochs: 1, backend: 'wasm' });
+    expect(recorded.method).toMatchObject({ agent: 'ppo', encoder: 'cross-attention' });
+    expect(typeof recorded.wallSeconds).toBe('number');
+
+    expect(run('train', '--method', 'scale', '--nodes', '8', '--epochs', '2', '--out', out).status).toBe(2);
+    const resumed = run('train', '--method', 'scale', '--nodes', '8', '--epochs', '2', '--out', out, '--resume');
+    expect(resumed.status).toBe(0);
+    expect(readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+
+    const evaluation = run('eval', '--model', out, '--nodes', '8,12', '--episodes', '2', '--json');
+    expect(evaluation.status).toBe(0);
+    const results = JSON.parse(evaluation.stdout) as { nodes: number; meanResponseTime: { n: number; mean: number } }[];
+    expect(results.map((r) => r.nodes)).toEqual([8, 12]);
+    for (const r of results) {
+      expect(r.meanResponseTime.n).toBe(2);
+      expect(r.meanResponseTime.mean).toBeGreaterThan(0);
+    }
+  });
+
+  it('rejects bad input with the field and a non-zero exit', () => {
+    const bad = run('train', '--out', join(dir, 'bad'), '--nodes', '0');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/nodes: expected a number >= 1, received 0/);
+    const method = run('train', '--out', join(dir, 'bad2'), '--method', 'nope');
+    expect(method.status).toBe(2);
+    expect(method.stderr).toMatch(/method: expected one of scale, crossattn/);
+    expect(run('eval', '--model', join(dir, 'missing')).status).toBe(2);
+  });
+
+  it('simulate runs the simulator heuristics with the scale-sim flags', () => {
+    const result = run('simulate', '--nodes', '16', '--policy', 'eft', '--drain', '--json');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ policy: 'eft', nodes: 16, outcome: 'terminated' });
+    expect(run('simulate', '--nodes', 'x').status).toBe(2);
+  });
+});
+
+describe('statistics', () => {
+  it('mean, sample std and the t-based 95% CI of the mean', () => {
+    const s = summarize([1, 2, 3, 4]);
+    expect(s.mean).toBe(2.5);
+    expect(s.std).toBeCloseTo(Math.sqrt(5 / 3), 12);
+    expect(s.ci95).toBeCloseTo((3.182 * Math.sqrt(5 / 3)) / 2, 12);
+    expect(tCritical95(29)).toBe(2.045);
+    expect(tCritical95(100)).toBe(1.96);
+  });
+});

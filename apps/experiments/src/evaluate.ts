@@ -1,0 +1,140 @@
+import { type EnvConfigInput, type Observation, SchedulingEnv } from '@scale/env';
+import { FastNetwork, MASKED_LOGIT, type Network } from '@scale/model';
+import { createSimulation, makePolicy, runEpisode, type SimConfigInput } from '@scale/sim';
+import { Rng } from '@scale/workload';
+import { type Summary, summarize } from './statistics.js';
+
+/** Evaluation episodes use seeds `EVALUATION_SEED_BASE + e`, never seen in training (which starts at the run's seed). */
+export const EVALUATION_SEED_BASE = 1_000_000;
+
+export interface EpisodeResult {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly meanResponseTime: number;
+  readonly p95ResponseTime: number;
+  readonly completedTasks: number;
+  readonly arrivedTasks: number;
+  readonly utilization: number;
+}
+
+export interface EvaluationSummary {
+  readonly policy: string;
+  readonly nodes: number;
+  readonly episodes: readonly EpisodeResult[];
+  readonly meanResponseTime: Summary;
+  readonly p95ResponseTime: Summary;
+  readonly completedTasks: Summary;
+}
+
+export interface EvaluationSetup {
+  /** The env/sim config of the run (workload, horizon, modes); `nodes` and `seed` are set here. */
+  readonly env: Omit<EnvConfigInput, 'nodes' | 'seed'>;
+  readonly nodes: number;
+  readonly episodes: number;
+}
+
+function summary(policy: string, nodes: number, episodes: EpisodeResult[]): EvaluationSummary {
+  return {
+    policy,
+    nodes,
+    episodes,
+    meanResponseTime: summarize(episodes.map((e) => e.meanResponseTime)),
+    p95ResponseTime: summarize(episodes.map((e) => e.p95ResponseTime)),
+    completedTasks: summarize(episodes.map((e) => e.completedTasks)),
+  };
+}
+
+/** Evaluation runs drained episodes: every arrived task completes, so response times are comparable. */
+function drained(setup: EvaluationSetup): EnvConfigInput {
+  return { ...setup.env, nodes: setup.nodes, drain: true };
+}
+
+/** A heuristic from `@scale/sim` on the same episodes (same seeds) the learned policies see. */
+export function evaluateHeuristic(name: string, setup: EvaluationSetup): EvaluationSummary {
+  const { reward: _reward, features: _features, ...simConfig } = drained(setup) as EnvConfigInput & { reward?: unknown; features?: unknown };
+  const episodes: EpisodeResult[] = [];
+  for (let e = 0; e < setup.episodes; e++) {
+    const seed = EVALUATION_SEED_BASE + e;
+    const sim = createSimulation({ ...(simConfig as SimConfigInput), nodes: setup.nodes, seed });
+    runEpisode(sim, makePolicy(name, { seed }));
+    const m = sim.metrics();
+    episodes.push({
+      seed,
+      nodes: setup.nodes,
+      meanResponseTime: m.meanResponseTime ?? Number.NaN,
+      p95ResponseTime: m.p95ResponseTime ?? Number.NaN,
+      completedTasks: m.completedTasks,
+      arrivedTasks: m.arrivedTasks,
+      utilization: m.utilization,
+    });
+  }
+  return summary(name, setup.nodes, episodes);
+}
+
+/** Chooses an action index for an observation. */
+export type Chooser = (obs: Observation) => number;
+
+/**
+ * A trained network as a policy: greedy (argmax of the masked logits or Q-values) or sampled from its
+ * softmax (policy networks only). `mask` masks invalid servers (mask mode).
+ */
+export function networkChooser(network: Network, options: { mask: boolean; mode: 'greedy' | 'sample'; seed: number }): Chooser {
+  const fast = new FastNetwork(network);
+  const rng = new Rng(options.seed).child('eval:sample');
+  return (obs) => {
+    const out = fast.forward(obs);
+    const scores = (out.logits ?? out.q) as Float32Array;
+    const values = Float64Array.from(scores.subarray(0, obs.n), (v, j) => (options.mask && obs.mask[j] === 0 ? MASKED_LOGIT : v));
+    if (options.mode === 'greedy' || out.logits === null) {
+      let best = 0;
+      for (let j = 1; j < obs.n; j++) if ((values[j] as number) > (values[best] as number)) best = j;
+      return best;
+    }
+    let max = Number.NEGATIVE_INFINITY;
+    for (const v of values) if (v > max) max = v;
+    let total = 0;
+    for (const v of values) total += Math.exp(v - max);
+    let u = rng.next() * total;
+    for (let j = 0; j < obs.n; j++) {
+      u -= Math.exp((values[j] as number) - max);
+      if (u < 0) return j;
+    }
+    return obs.n - 1;
+  };
+}
+
+/** A learned policy on the evaluation episodes; `onObservation` sees each state (Table 5 features). */
+export function evaluateChooser(name: string, choose: Chooser, setup: EvaluationSetup): EvaluationSummary {
+  const env = new SchedulingEnv(drained(setup));
+  const episodes: EpisodeResult[] = [];
+  for (let e = 0; e < setup.episodes; e++) {
+    const seed = EVALUATION_SEED_BASE + e;
+    const start = env.reset({ seed });
+    let obs = start.obs;
+    let info = start.info;
+    // An episode with no decision ends at reset.
+    for (let over = info.episode !== undefined; ; ) {
+      if (!over) {
+        const step = env.step(choose(obs));
+        obs = step.obs;
+        info = step.info;
+        over = step.terminated || step.truncated;
+      }
+      if (over) {
+        const m = info.episode;
+        if (m === undefined) throw new Error('episode ended without metrics');
+        episodes.push({
+          seed,
+          nodes: setup.nodes,
+          meanResponseTime: m.meanResponseTime ?? Number.NaN,
+          p95ResponseTime: m.p95ResponseTime ?? Number.NaN,
+          completedTasks: m.completedTasks,
+          arrivedTasks: m.arrivedTasks,
+          utilization: m.utilization,
+        });
+        break;
+      }
+    }
+  }
+  return summary(name, setup.nodes, episodes);
+}

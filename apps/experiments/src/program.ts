@@ -1,0 +1,171 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadNetwork, useBackend } from '@scale/model';
+import { scaleSimMain } from '@scale/sim';
+import { ConfigError } from '@scale/workload';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type EvaluationSummary, evaluateChooser, networkChooser } from './evaluate.js';
+import { type TrainConfigInput, train } from './train.js';
+
+/** A bad flag or input: one line on stderr, exit code 2. */
+export class UsageError extends Error {}
+
+function integer(flag: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed)) throw new InvalidArgumentError(`${flag} must be an integer, got "${value}"`);
+    return parsed;
+  };
+}
+
+function integerList(flag: string): (value: string) => number[] {
+  return (value) => value.split(',').map((part) => integer(flag)(part.trim()));
+}
+
+/** Versions of the packages a run used (recorded in config.json). */
+function versions(): Record<string, string> {
+  const read = (path: string) => (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string }).version;
+  try {
+    return { '@scale/experiments': read('../package.json') };
+  } catch {
+    return {};
+  }
+}
+
+function buildProgram(out: { code: number }): Command {
+  const program = new Command('scale').description('SCALE-TS: train, evaluate and simulate schedulers for agentic-LLM workflow DAGs.').exitOverride().showSuggestionAfterError(false);
+
+  program
+    .command('train')
+    .description('train a method (preset or config file) and write config.json, metrics, checkpoints and model/ into --out')
+    .requiredOption('--out <dir>', 'run directory')
+    .option('--method <name>', 'scale | crossattn | ppo | ppo-srr | dqn | sac | dqn-crossattn | sac-crossattn')
+    .addOption(new Option('--nodes <n>', 'training cluster size N').argParser(integer('--nodes')))
+    .addOption(new Option('--seed <n>', 'seed (networks, agent, training episodes)').argParser(integer('--seed')))
+    .addOption(new Option('--epochs <n>', 'total epochs (1,024 env steps each with the paper sizes)').argParser(integer('--epochs')))
+    .addOption(new Option('--envs <n>', 'parallel envs').argParser(integer('--envs')))
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']))
+    .addOption(new Option('--invalid-action <mode>', 'invalid-action handling').choices(['penalize', 'mask']))
+    .option('--config <file>', 'JSON training config (flags override it)')
+    .option('--resume', 'continue the run in --out from its checkpoint')
+    .action(async (flags: Record<string, unknown>) => {
+      let config: TrainConfigInput = {};
+      if (typeof flags.config === 'string') {
+        try {
+          config = JSON.parse(await readFile(flags.config, 'utf8')) as TrainConfigInput;
+        } catch (error) {
+          throw new UsageError(`--config: cannot read ${flags.config} (${(error as Error).message})`);
+        }
+      }
+      const overrides: Record<string, unknown> = {};
+      for (const key of ['method', 'nodes', 'seed', 'epochs', 'envs', 'backend', 'invalidAction']) if (flags[key] !== undefined) overrides[key] = flags[key];
+      config = { ...config, ...overrides } as TrainConfigInput;
+      let interrupted = false;
+      const onSigint = () => {
+        interrupted = true;
+        process.stderr.write('scale train: stopping after this step; writing what is done\n');
+      };
+      process.once('SIGINT', onSigint);
+      const { last, wallSeconds } = await train(config, flags.out as string, {
+        resume: flags.resume === true,
+        versions: versions(),
+        callbacks: [
+          { onStep: () => (interrupted ? false : undefined) },
+          {
+            onEpoch: (m) => {
+              const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
+              process.stdout.write(`epoch ${m.epoch}  steps ${m.globalStep}  ${Math.round(m.stepsPerSec)} steps/s  mean reward ${fmt(m.meanReward)}  episode return ${fmt(m.meanEpisodeReturn)}\n`);
+              return interrupted ? false : undefined;
+            },
+          },
+        ],
+      });
+      process.off('SIGINT', onSigint);
+      process.stdout.write(`done: ${last?.epoch ?? 0} epochs in ${wallSeconds.toFixed(1)} s; model in ${join(flags.out as string, 'model')}\n`);
+      out.code = interrupted ? 130 : 0;
+    });
+
+  program
+    .command('eval')
+    .description('evaluate a trained model on fixed drained episodes at one or more cluster sizes')
+    .requiredOption('--model <dir>', 'a run directory (with config.json) or a model directory')
+    .addOption(new Option('--nodes <list>', 'cluster sizes, comma-separated').argParser(integerList('--nodes')).default([16]))
+    .addOption(new Option('--episodes <n>', 'episodes per N').argParser(integer('--episodes')).default(30))
+    .addOption(new Option('--policy-mode <mode>', 'greedy (argmax) or sample').choices(['greedy', 'sample']).default('greedy'))
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).default('wasm'))
+    .option('--json', 'print the results as JSON')
+    .action(async (flags: { model: string; nodes: number[]; episodes: number; policyMode: 'greedy' | 'sample'; backend: string; json?: boolean }) => {
+      if (flags.episodes < 1) throw new ConfigError('--episodes', 'an integer >= 1', flags.episodes);
+      for (const n of flags.nodes) if (n < 1) throw new ConfigError('--nodes', 'integers >= 1', n);
+      await useBackend(flags.backend);
+      let runConfig: { config?: { env?: object; invalidAction?: 'penalize' | 'mask' } } = {};
+      let modelDir = flags.model;
+      try {
+        runConfig = JSON.parse(await readFile(join(flags.model, 'config.json'), 'utf8'));
+        modelDir = join(flags.model, 'model');
+      } catch {
+        // A bare model directory: default env settings.
+      }
+      const network = await loadNetwork(modelDir);
+      const mask = runConfig.config?.invalidAction === 'mask';
+      const results: EvaluationSummary[] = [];
+      for (const nodes of flags.nodes) {
+        const choose = networkChooser(network, { mask, mode: flags.policyMode, seed: 0 });
+        results.push(evaluateChooser(modelDir, choose, { env: { ...(runConfig.config?.env ?? {}), invalidAction: mask ? 'mask' : 'penalize' }, nodes, episodes: flags.episodes }));
+      }
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(results.map(({ episodes: _e, ...rest }) => rest))}\n`);
+      } else {
+        for (const r of results) {
+          const f = (s: { mean: number; ci95: number }) => `${s.mean.toFixed(3)} +- ${Number.isFinite(s.ci95) ? s.ci95.toFixed(3) : 'n/a'}`;
+          process.stdout.write(`N=${r.nodes}  episodes ${r.episodes.length}  mean response ${f(r.meanResponseTime)} s  p95 ${f(r.p95ResponseTime)} s  completed tasks ${f(r.completedTasks)}  (95% CI)\n`);
+        }
+      }
+      network.dispose();
+    });
+
+  program
+    .command('simulate')
+    .description('run a heuristic on the simulator (the flags of scale-sim; `scale simulate --help`)')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[flags...]')
+    .action((args: string[]) => {
+      out.code = scaleSimMain(args, 'scale simulate');
+    });
+  return program;
+}
+
+/** Runs the CLI on `argv` (flags only); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const out = { code: 0 };
+  const program = buildProgram(out);
+  let errorText = '';
+  program.configureOutput({ writeErr: () => undefined, outputError: (text) => (errorText = text) });
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return out.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.exitCode === 0) {
+        process.stdout.write(errorText);
+        return 0;
+      }
+      return usage((errorText || error.message).trim().split('\n')[0]!.replace(/^error: /, ''));
+    }
+    if (error instanceof ConfigError || error instanceof UsageError) return usage(error.message);
+    if (error instanceof Error && /^(--resume|.* already holds a run)/.test(error.message)) return usage(error.message);
+    if (error instanceof Error && error.name === 'CheckpointError') return usage(error.message);
+    throw error;
+  }
+}
+
+function usage(message: string): number {
+  process.stderr.write(`scale: ${message}\n`);
+  return 2;
+}
+
+export function writeText(path: string, text: string): void {
+  writeFileSync(path, text);
+}
