@@ -41,7 +41,7 @@ describe('scale train / eval / simulate', () => {
   it('rejects bad input with the field and a non-zero exit', () => {
     const bad = run('train', '--out', join(dir, 'bad'), '--nodes', '0');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/nodes: expected a number >= 1, received 0/);
+    expect(bad.stderr).toMatch(/^scale: --nodes: expected a number >= 1, received 0$/m);
     const method = run('train', '--out', join(dir, 'bad2'), '--method', 'nope');
     expect(method.status).toBe(2);
     expect(method.stderr).toMatch(/method: expected one of scale, crossattn/);

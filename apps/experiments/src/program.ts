@@ -154,11 +154,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       return usage((errorText || error.message).trim().split('\n')[0]!.replace(/^error: /, ''));
     }
-    if (error instanceof ConfigError || error instanceof UsageError) return usage(error.message);
+    if (error instanceof ConfigError) return usage(`${flagName(error.field)}: expected ${error.expected}, received ${JSON.stringify(error.received)}`);
+    if (error instanceof UsageError) return usage(error.message);
     if (error instanceof Error && /^(--resume|.* already holds a run)/.test(error.message)) return usage(error.message);
     if (error instanceof Error && error.name === 'CheckpointError') return usage(error.message);
     throw error;
   }
+}
+
+/** `config.nodes` -> `--nodes` for the settings that have a flag; nested fields keep their config path. */
+function flagName(field: string): string {
+  const path = field.replace(/^config\./, '');
+  const flags: Record<string, string> = { nodes: '--nodes', seed: '--seed', epochs: '--epochs', envs: '--envs', backend: '--backend', invalidAction: '--invalid-action' };
+  return flags[path] ?? field;
 }
 
 function usage(message: string): number {
