@@ -1,6 +1,7 @@
 import { type EnvConfigInput, type Observation, SchedulingEnv } from '@scale/env';
-import { FastNetwork, MASKED_LOGIT, type Network } from '@scale/model';
-import { createSimulation, makePolicy, runEpisode, type SimConfigInput } from '@scale/sim';
+import { applyMask, argmax, sampleCategorical } from '@scale/agents';
+import { FastNetwork, type Network } from '@scale/model';
+import { createSimulation, makePolicy, type Metrics, runEpisode, type SimConfigInput } from '@scale/sim';
 import { Rng } from '@scale/workload';
 import { type Summary, summarize } from './statistics.js';
 
@@ -33,6 +34,19 @@ export interface EvaluationSetup {
   readonly episodes: number;
 }
 
+/** The per-episode figures the tables use, from the simulator's metrics. */
+function episodeResult(seed: number, nodes: number, m: Metrics): EpisodeResult {
+  return {
+    seed,
+    nodes,
+    meanResponseTime: m.meanResponseTime ?? Number.NaN,
+    p95ResponseTime: m.p95ResponseTime ?? Number.NaN,
+    completedTasks: m.completedTasks,
+    arrivedTasks: m.arrivedTasks,
+    utilization: m.utilization,
+  };
+}
+
 function summary(policy: string, nodes: number, episodes: EpisodeResult[]): EvaluationSummary {
   return {
     policy,
@@ -57,16 +71,7 @@ export function evaluateHeuristic(name: string, setup: EvaluationSetup): Evaluat
     const seed = EVALUATION_SEED_BASE + e;
     const sim = createSimulation({ ...(simConfig as SimConfigInput), nodes: setup.nodes, seed });
     runEpisode(sim, makePolicy(name, { seed }));
-    const m = sim.metrics();
-    episodes.push({
-      seed,
-      nodes: setup.nodes,
-      meanResponseTime: m.meanResponseTime ?? Number.NaN,
-      p95ResponseTime: m.p95ResponseTime ?? Number.NaN,
-      completedTasks: m.completedTasks,
-      arrivedTasks: m.arrivedTasks,
-      utilization: m.utilization,
-    });
+    episodes.push(episodeResult(seed, setup.nodes, sim.metrics()));
   }
   return summary(name, setup.nodes, episodes);
 }
@@ -81,25 +86,12 @@ export type Chooser = (obs: Observation) => number;
 export function networkChooser(network: Network, options: { mask: boolean; mode: 'greedy' | 'sample'; seed: number }): Chooser {
   const fast = new FastNetwork(network);
   const rng = new Rng(options.seed).child('eval:sample');
+  let values = new Float64Array(0);
   return (obs) => {
     const out = fast.forward(obs);
-    const scores = (out.logits ?? out.q) as Float32Array;
-    const values = Float64Array.from(scores.subarray(0, obs.n), (v, j) => (options.mask && obs.mask[j] === 0 ? MASKED_LOGIT : v));
-    if (options.mode === 'greedy' || out.logits === null) {
-      let best = 0;
-      for (let j = 1; j < obs.n; j++) if ((values[j] as number) > (values[best] as number)) best = j;
-      return best;
-    }
-    let max = Number.NEGATIVE_INFINITY;
-    for (const v of values) if (v > max) max = v;
-    let total = 0;
-    for (const v of values) total += Math.exp(v - max);
-    let u = rng.next() * total;
-    for (let j = 0; j < obs.n; j++) {
-      u -= Math.exp((values[j] as number) - max);
-      if (u < 0) return j;
-    }
-    return obs.n - 1;
+    if (values.length < obs.n) values = new Float64Array(obs.n);
+    applyMask((out.logits ?? out.q) as Float32Array, obs.mask, options.mask, values);
+    return options.mode === 'greedy' || out.logits === null ? argmax(values, obs.n) : sampleCategorical(values, obs.n, rng);
   };
 }
 
@@ -123,15 +115,7 @@ export function evaluateChooser(name: string, choose: Chooser, setup: Evaluation
       if (over) {
         const m = info.episode;
         if (m === undefined) throw new Error('episode ended without metrics');
-        episodes.push({
-          seed,
-          nodes: setup.nodes,
-          meanResponseTime: m.meanResponseTime ?? Number.NaN,
-          p95ResponseTime: m.p95ResponseTime ?? Number.NaN,
-          completedTasks: m.completedTasks,
-          arrivedTasks: m.arrivedTasks,
-          utilization: m.utilization,
-        });
+        episodes.push(episodeResult(seed, setup.nodes, m));
         break;
       }
     }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadNetwork, useBackend } from '@scale/model';
@@ -172,8 +172,4 @@ function flagName(field: string): string {
 function usage(message: string): number {
   process.stderr.write(`scale: ${message}\n`);
   return 2;
-}
-
-export function writeText(path: string, text: string): void {
-  writeFileSync(path, text);
 }

@@ -35,7 +35,7 @@ export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 
 export function resolveTrainConfig(input: TrainConfigInput): TrainConfig & { resolvedMethod: Method } {
   const config = parseConfig(TrainConfigSchema, input, 'config');
-  return { ...config, resolvedMethod: resolveMethod(config.method as string) };
+  return { ...config, resolvedMethod: resolveMethod(config.method) };
 }
 
 /** Builds the agent a config describes, on a fresh vector env. */

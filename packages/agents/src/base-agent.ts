@@ -2,7 +2,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { type NamedArray, type Network, type ObservationLike, type PackedAdam, loadNetworkArrays, networkArrays, readCheckpoint, writeCheckpoint, CheckpointError } from '@scale/model';
 import { Rng, type RngState } from '@scale/workload';
 import type { Callback, EpochMetrics, EvaluationResult } from './callbacks.js';
-import { viewObservation } from './internal/observations.js';
+import { VectorEnv } from '@scale/env';
 import type { Method } from './method.js';
 import { MetricsLog } from './metrics-log.js';
 import type { VecEnvLike, VectorObservation } from './types.js';
@@ -112,7 +112,7 @@ export abstract class BaseAgent implements Agent {
 
   /** Env i's current observation (views, valid until the next step). */
   protected observation(i: number): ObservationLike {
-    return viewObservation(this.obs, i);
+    return VectorEnv.view(this.obs, i);
   }
 
   /**

@@ -6,46 +6,31 @@ import { type CommonAgentOptions, rngFrom } from './base-agent.js';
 import { NonFiniteLossError } from './errors.js';
 import { applyMask, argmax, randomAction } from './internal/sampling.js';
 import type { Method } from './method.js';
-import { OffPolicyAgent, type OffPolicySchedule } from './off-policy.js';
+import { OffPolicyAgent, type OffPolicySchedule, OffPolicyScheduleSchema } from './off-policy.js';
 import { ReplayBuffer, type Transition } from './replay-buffer.js';
 import type { VecEnvLike } from './types.js';
 
 /** DQN's hyperparameters (Stable-Baselines3's names and defaults unless noted). */
-export const DqnConfigSchema = z
-  .object({
-    /** Vector steps per env per epoch (epoch = numEnvs x stepsPerEnv env steps; ours: 256, as PPO). */
-    stepsPerEnv: z.number().int().min(1).max(1_000_000).default(256),
-    /** Adam step size (SB3: 1e-4). */
-    learningRate: z.number().positive().max(1).default(1e-4),
-    /** Replay capacity in transitions (ours: 100k; SB3 1M). */
-    bufferSize: z.number().int().min(1).max(10_000_000).default(100_000),
-    /** Env steps of uniform-random actions before learning (ours: 1,000). */
-    learningStarts: z.number().int().min(0).default(1000),
-    /** Minibatch size (ours: 64; SB3 32). */
-    batchSize: z.number().int().min(1).max(1_000_000).default(64),
-    /** Update every this many vector steps (SB3: 4)... */
-    trainFrequency: z.number().int().min(1).default(4),
-    /** ...with this many gradient steps (SB3: 1). */
-    gradientSteps: z.number().int().min(1).default(1),
-    /** Copy the online network into the target every this many env steps (ours: 1,000). */
-    targetUpdateInterval: z.number().int().min(1).default(1000),
-    /** Polyak coefficient of that copy (1: hard copy, SB3's default). */
-    tau: z.number().positive().max(1).default(1),
-    gamma: z.number().min(0).max(1).default(0.99),
-    /** n-step returns (1: the textbook one-step target). */
-    nStep: z.number().int().min(1).max(100).default(1),
-    /** Double DQN: the online network picks the next action, the target network values it (van Hasselt 2016). */
-    doubleQ: z.boolean().default(true),
-    /** Epsilon decays linearly from `explorationInitial` to `explorationFinal` over this fraction of training. */
-    explorationFraction: z.number().min(0).max(1).default(0.1),
-    explorationInitial: z.number().min(0).max(1).default(1),
-    explorationFinal: z.number().min(0).max(1).default(0.05),
-    /** Global gradient-norm clip (SB3: 10). */
-    maxGradNorm: z.number().positive().default(10),
-    /** Huber loss threshold (1: SB3's smooth L1). */
-    huberDelta: z.number().positive().default(1),
-  })
-  .strict();
+export const DqnConfigSchema = OffPolicyScheduleSchema.extend({
+  /** Adam step size (SB3: 1e-4). */
+  learningRate: z.number().positive().max(1).default(1e-4),
+  /** Copy the online network into the target every this many env steps (ours: 1,000). */
+  targetUpdateInterval: z.number().int().min(1).default(1000),
+  /** Polyak coefficient of that copy (1: hard copy, SB3's default). */
+  tau: z.number().positive().max(1).default(1),
+  /** n-step returns (1: the textbook one-step target). */
+  nStep: z.number().int().min(1).max(100).default(1),
+  /** Double DQN: the online network picks the next action, the target network values it (van Hasselt 2016). */
+  doubleQ: z.boolean().default(true),
+  /** Epsilon decays linearly from `explorationInitial` to `explorationFinal` over this fraction of training. */
+  explorationFraction: z.number().min(0).max(1).default(0.1),
+  explorationInitial: z.number().min(0).max(1).default(1),
+  explorationFinal: z.number().min(0).max(1).default(0.05),
+  /** Global gradient-norm clip (SB3: 10). */
+  maxGradNorm: z.number().positive().default(10),
+  /** Huber loss threshold (1: SB3's smooth L1). */
+  huberDelta: z.number().positive().default(1),
+}).strict();
 export type DqnConfig = z.output<typeof DqnConfigSchema>;
 export type DqnConfigInput = z.input<typeof DqnConfigSchema>;
 
@@ -71,7 +56,6 @@ export class DQN extends OffPolicyAgent {
   private readonly optimizer: PackedAdam;
   private readonly scratch = new Float64Array(1024);
   private stepsSinceTargetUpdate = 0;
-  private totalSteps = 1;
 
   constructor(env: VecEnvLike, method: Method, options: DqnOptions) {
     super(env, method, options);
@@ -103,20 +87,20 @@ export class DQN extends OffPolicyAgent {
     return argmax(values, obs.n);
   }
 
-  /** Epsilon at the current step: linear decay over `explorationFraction` of the run. */
-  epsilon(): number {
+  /** Epsilon at the current step of a `totalEpochs` run: linear decay over `explorationFraction` of its steps. */
+  epsilon(totalEpochs: number): number {
     const { explorationInitial, explorationFinal, explorationFraction } = this.config;
-    const progress = explorationFraction === 0 ? 1 : Math.min(1, this.globalStep / (explorationFraction * this.totalSteps));
+    const totalSteps = totalEpochs * this.config.stepsPerEnv * this.env.numEnvs;
+    const progress = explorationFraction === 0 ? 1 : Math.min(1, this.globalStep / (explorationFraction * totalSteps));
     return explorationInitial + progress * (explorationFinal - explorationInitial);
   }
 
   protected behaviour(obs: ObservationLike, _epoch: number, totalEpochs: number): number {
-    this.totalSteps = totalEpochs * this.config.stepsPerEnv * this.env.numEnvs;
-    const explore = this.globalStep < this.config.learningStarts || this.sampleRng.next() < this.epsilon();
+    const explore = this.globalStep < this.config.learningStarts || this.sampleRng.next() < this.epsilon(totalEpochs);
     return explore ? randomAction(obs.mask, this.common.mask, this.sampleRng) : this.greedy(obs);
   }
 
-  protected update(batch: Transition[], epoch: number): Record<string, number> {
+  protected update(batch: Transition[], epoch: number, totalEpochs: number): Record<string, number> {
 
     const obs = batchObservations(batch.map((t) => t.obs));
     const next = batchObservations(batch.map((t) => t.nextObs));
@@ -158,7 +142,7 @@ export class DQN extends OffPolicyAgent {
       ).gradNorm;
     });
     this.fast.refresh();
-    return { qLoss: lossValue, meanQ, gradNorm, epsilon: this.epsilon(), learningRate: this.config.learningRate };
+    return { qLoss: lossValue, meanQ, gradNorm, epsilon: this.epsilon(totalEpochs), learningRate: this.config.learningRate };
   }
 
   protected afterStep(): void {

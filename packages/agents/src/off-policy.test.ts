@@ -3,7 +3,7 @@ import { useBackend } from '@scale/model';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DQN, huber } from './dqn.js';
 import { BanditVecEnv, greedyBanditReturn } from './internal/bandit-env.js';
-import { viewObservation } from './internal/observations.js';
+import { VectorEnv } from '@scale/env';
 import { resolveMethod } from './method.js';
 import { SAC } from './sac.js';
 
@@ -23,7 +23,7 @@ describe('DQN', () => {
     const env = new BanditVecEnv(4, 5, 3, 4, mask ? [4] : []);
     const agent = new DQN(env, resolveMethod(preset), { seed: 2, mask, config: { ...dqnConfig, nStep }, model: { servers: 5 } });
     await agent.learn({ epochs: 25 });
-    const greedy = agent.act([viewObservation(env.reset().obs, 0)], { deterministic: true });
+    const greedy = agent.act([VectorEnv.view(env.reset().obs, 0)], { deterministic: true });
     expect(greedy[0]).toBe(3);
     expect(greedyBanditReturn(agent, env)).toBeGreaterThanOrEqual(0.95 * 4);
     agent.dispose();
@@ -45,7 +45,7 @@ describe('SAC (discrete)', () => {
     const agent = new SAC(env, resolveMethod(preset), { seed: 3, mask, config, model: { servers: 5 } });
     await agent.learn({ epochs: 15 });
     // SAC's behaviour policy keeps the target entropy by design; its greedy policy is what is evaluated.
-    expect(agent.act([viewObservation(env.reset().obs, 0)], { deterministic: true })[0]).toBe(2);
+    expect(agent.act([VectorEnv.view(env.reset().obs, 0)], { deterministic: true })[0]).toBe(2);
     expect(greedyBanditReturn(agent, env)).toBeGreaterThanOrEqual(0.95 * 4);
     agent.dispose();
   });

@@ -1,26 +1,30 @@
 import type { NamedArray, ObservationLike } from '@scale/model';
 import type { Rng } from '@scale/workload';
+import { z } from 'zod';
 import { BaseAgent } from './base-agent.js';
 import type { Callback } from './callbacks.js';
 import { copyObservation } from './internal/observations.js';
 import type { ReplayBuffer, Transition } from './replay-buffer.js';
 
-/** Collection settings DQN and SAC share (Stable-Baselines3's names where they exist). */
-export interface OffPolicySchedule {
-  /** Vector steps per env per epoch (an epoch = numEnvs x stepsPerEnv env steps, as for PPO). */
-  readonly stepsPerEnv: number;
-  readonly bufferSize: number;
-  /** Env steps before the first update (actions before that are uniformly random). */
-  readonly learningStarts: number;
-  /** Update every this many vector steps... */
-  readonly trainFrequency: number;
-  /** ...with this many gradient steps. */
-  readonly gradientSteps: number;
-  readonly batchSize: number;
-  readonly gamma: number;
-  /** n of the n-step return (1: one-step TD). */
-  readonly nStep: number;
-}
+/** The collection and replay settings DQN and SAC share (Stable-Baselines3's names; defaults ours unless noted). */
+export const OffPolicyScheduleSchema = z.object({
+  /** Vector steps per env per epoch (an epoch = numEnvs x stepsPerEnv env steps; 256, as PPO). */
+  stepsPerEnv: z.number().int().min(1).max(1_000_000).default(256),
+  /** Replay capacity in transitions (100k; SB3 1M). */
+  bufferSize: z.number().int().min(1).max(10_000_000).default(100_000),
+  /** Env steps of uniform-random actions before the first update (1,000). */
+  learningStarts: z.number().int().min(0).default(1000),
+  /** Minibatch size (64; SB3 32 for DQN). */
+  batchSize: z.number().int().min(1).max(1_000_000).default(64),
+  /** Update every this many vector steps (SB3: 4)... */
+  trainFrequency: z.number().int().min(1).default(4),
+  /** ...with this many gradient steps (SB3: 1). */
+  gradientSteps: z.number().int().min(1).default(1),
+  gamma: z.number().min(0).max(1).default(0.99),
+});
+
+/** What the off-policy loop reads: the shared settings and the n of the n-step return (1: one-step TD). */
+export type OffPolicySchedule = z.output<typeof OffPolicyScheduleSchema> & { readonly nStep: number };
 
 /**
  * The collect-store-update loop of the off-policy agents: act on every env, step, turn transitions
@@ -49,19 +53,19 @@ export abstract class OffPolicyAgent extends BaseAgent {
     const sums: Record<string, number> = {};
     let updates = 0;
     const actions = new Int32Array(k);
+    // One copy per env and step: the observation after step t is the one acted on at step t + 1.
+    const copyAll = () => Array.from({ length: k }, (_, i) => copyObservation(this.observation(i)));
+    let current = copyAll();
     for (let t = 0; t < stepsPerEnv && !this.shouldStop; t++) {
-      const before: ObservationLike[] = [];
-      for (let i = 0; i < k; i++) {
-        const obs = this.observation(i);
-        before.push(copyObservation(obs));
-        actions[i] = this.behaviour(obs, epoch, totalEpochs);
-      }
+      for (let i = 0; i < k; i++) actions[i] = this.behaviour(current[i] as ObservationLike, epoch, totalEpochs);
       const result = this.stepEnvs(actions, callbacks);
+      const next = copyAll();
       for (let i = 0; i < k; i++) {
         if (result.valid[i] === 0) continue;
         const ended = result.terminated[i] === 1 || result.truncated[i] === 1;
-        this.remember(i, before[i] as ObservationLike, actions[i] as number, result.rewards[i] as number, ended, result.terminated[i] === 1);
+        this.remember(i, current[i] as ObservationLike, actions[i] as number, result.rewards[i] as number, next[i] as ObservationLike, ended, result.terminated[i] === 1);
       }
+      current = next;
       if (this.globalStep >= learningStarts && this.replay.size >= batchSize && (t + 1) % trainFrequency === 0) {
         for (let g = 0; g < gradientSteps; g++) {
           const stats = this.update(this.replay.sample(batchSize, this.sampleRng), epoch, totalEpochs);
@@ -76,12 +80,11 @@ export abstract class OffPolicyAgent extends BaseAgent {
     return out;
   }
 
-  /** Adds a step to env i's n-step window and emits the transitions it completes. */
-  private remember(i: number, obs: ObservationLike, action: number, reward: number, ended: boolean, terminated: boolean): void {
+  /** Adds a step to env i's n-step window and emits the transitions it completes (all ending at `nextObs`). */
+  private remember(i: number, obs: ObservationLike, action: number, reward: number, nextObs: ObservationLike, ended: boolean, terminated: boolean): void {
     const { nStep, gamma } = this.schedule;
     const window = this.pending[i] as { obs: ObservationLike; action: number; reward: number }[];
     window.push({ obs, action, reward });
-    const nextObs = copyObservation(this.observation(i));
     const emit = () => {
       const first = window[0] as { obs: ObservationLike; action: number; reward: number };
       let total = 0;

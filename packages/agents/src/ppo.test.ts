@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchObservations, useBackend } from '@scale/model';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BanditVecEnv, greedyBanditReturn } from './internal/bandit-env.js';
-import { viewObservation } from './internal/observations.js';
+import { VectorEnv } from '@scale/env';
 import { resolveMethod } from './method.js';
 import { PPO } from './ppo.js';
 
@@ -23,7 +23,7 @@ describe('PPO', () => {
     const agent = new PPO(env, resolveMethod(preset), { seed: 1, mask, config: small, model: { servers: 6 } });
     await agent.learn({ epochs: 40 });
     const obs = env.reset().obs;
-    const greedy = agent.act([viewObservation(obs, 0)], { deterministic: true });
+    const greedy = agent.act([VectorEnv.view(obs, 0)], { deterministic: true });
     expect(greedy[0]).toBe(4);
     expect(greedyBanditReturn(agent, env)).toBeGreaterThanOrEqual(0.95 * 4);
     // PPO's behaviour policy gets there too.
@@ -53,8 +53,8 @@ describe('PPO', () => {
     await agent.learn({ epochs: 1 });
     const before = tf.memory().numTensors;
     await agent.learn({ epochs: 4 });
-    agent.act([viewObservation(new BanditVecEnv(1, 5, 1).reset().obs, 0)]);
-    agent.network.predict(batchObservations([viewObservation(new BanditVecEnv(1, 5, 1).reset().obs, 0)]));
+    agent.act([VectorEnv.view(new BanditVecEnv(1, 5, 1).reset().obs, 0)]);
+    agent.network.predict(batchObservations([VectorEnv.view(new BanditVecEnv(1, 5, 1).reset().obs, 0)]));
     expect(tf.memory().numTensors).toBe(before);
     agent.dispose();
   });

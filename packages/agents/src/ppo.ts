@@ -322,8 +322,7 @@ export class PPO extends BaseAgent {
         learningRate,
       ).gradNorm;
     });
-    const [loss, policyLoss, valueLoss, entropy, approxKl, clipFraction, srrDecorrelation, srrKl] = Array.from(values);
-    void loss;
+    const [, policyLoss, valueLoss, entropy, approxKl, clipFraction, srrDecorrelation, srrKl] = Array.from(values);
     return {
       policyLoss: policyLoss as number,
       valueLoss: valueLoss as number,

@@ -6,34 +6,24 @@ import { type CommonAgentOptions, rngFrom } from './base-agent.js';
 import { NonFiniteLossError } from './errors.js';
 import { applyMask, argmax, randomAction, sampleCategorical } from './internal/sampling.js';
 import type { Method } from './method.js';
-import { OffPolicyAgent, type OffPolicySchedule } from './off-policy.js';
+import { OffPolicyAgent, type OffPolicySchedule, OffPolicyScheduleSchema } from './off-policy.js';
 import { ReplayBuffer, type Transition } from './replay-buffer.js';
 import type { VecEnvLike } from './types.js';
 
 /** Discrete SAC's hyperparameters (Christodoulou 2019; CleanRL's sac_atari names). */
-export const SacConfigSchema = z
-  .object({
-    /** Vector steps per env per epoch (as PPO: 256). */
-    stepsPerEnv: z.number().int().min(1).max(1_000_000).default(256),
-    /** Adam step size of actor, critics and temperature (ours: 3e-4). */
-    learningRate: z.number().positive().max(1).default(3e-4),
-    bufferSize: z.number().int().min(1).max(10_000_000).default(100_000),
-    learningStarts: z.number().int().min(0).default(1000),
-    batchSize: z.number().int().min(1).max(1_000_000).default(64),
-    trainFrequency: z.number().int().min(1).default(4),
-    gradientSteps: z.number().int().min(1).default(1),
-    gamma: z.number().min(0).max(1).default(0.99),
-    /** Polyak averaging of the target critics after every gradient step (0.005). */
-    tau: z.number().positive().max(1).default(0.005),
-    /** Target entropy = targetEntropyScale * log N (scales with the action count; 0.89 in CleanRL's discrete SAC). */
-    targetEntropyScale: z.number().min(0).max(1).default(0.89),
-    /** Initial temperature alpha. */
-    initialAlpha: z.number().positive().default(0.2),
-    /** Learn alpha toward the target entropy (false: fixed alpha). */
-    autotune: z.boolean().default(true),
-    maxGradNorm: z.number().positive().default(10),
-  })
-  .strict();
+export const SacConfigSchema = OffPolicyScheduleSchema.extend({
+  /** Adam step size of actor, critics and temperature (ours: 3e-4). */
+  learningRate: z.number().positive().max(1).default(3e-4),
+  /** Polyak averaging of the target critics after every gradient step (0.005). */
+  tau: z.number().positive().max(1).default(0.005),
+  /** Target entropy = targetEntropyScale * log N (scales with the action count; 0.89 in CleanRL's discrete SAC). */
+  targetEntropyScale: z.number().min(0).max(1).default(0.89),
+  /** Initial temperature alpha. */
+  initialAlpha: z.number().positive().default(0.2),
+  /** Learn alpha toward the target entropy (false: fixed alpha). */
+  autotune: z.boolean().default(true),
+  maxGradNorm: z.number().positive().default(10),
+}).strict();
 export type SacConfig = z.output<typeof SacConfigSchema>;
 export type SacConfigInput = z.input<typeof SacConfigSchema>;
 

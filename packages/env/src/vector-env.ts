@@ -110,16 +110,22 @@ export class VectorEnv {
     return { obs: pack(observations) };
   }
 
-  /** Env i's observation out of a packed one. */
-  static unpack(obs: VectorObservation, i: number): Observation {
+  /** Env i's observation as views into the packed arrays (no copy; valid until they are reused). */
+  static view(obs: VectorObservation, i: number): Observation {
     const start = obs.offsets[i] as number;
     const end = obs.offsets[i + 1] as number;
     return {
-      task: obs.task.slice(i * TASK_FEATURES, (i + 1) * TASK_FEATURES),
-      servers: obs.servers.slice(start * SERVER_FEATURES, end * SERVER_FEATURES),
-      mask: obs.mask.slice(start, end),
+      task: obs.task.subarray(i * TASK_FEATURES, (i + 1) * TASK_FEATURES),
+      servers: obs.servers.subarray(start * SERVER_FEATURES, end * SERVER_FEATURES),
+      mask: obs.mask.subarray(start, end),
       n: end - start,
     };
+  }
+
+  /** Env i's observation out of a packed one (a copy). */
+  static unpack(obs: VectorObservation, i: number): Observation {
+    const view = VectorEnv.view(obs, i);
+    return { task: view.task.slice(), servers: view.servers.slice(), mask: view.mask.slice(), n: view.n };
   }
 }
 

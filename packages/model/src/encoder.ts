@@ -11,6 +11,8 @@ export interface EncoderOutput {
   readonly feature: tf.Tensor2D;
   /** Server embeddings `e_j` (B x N x d) for pointer heads; null for the MLP encoder. */
   readonly serverEmbeddings: tf.Tensor3D | null;
+  /** The same transposed (B x d x N), computed once for the attention and the pointer heads; null for the MLP encoder. */
+  readonly serverEmbeddingsT: tf.Tensor3D | null;
 }
 
 /** An encoder: observation tensors in, a state feature out. Swap one for the other through config. */
@@ -107,7 +109,7 @@ export class CrossAttentionEncoder implements Encoder {
       const ffn = dense(gelu(dense(x, this.params, `${p}/ffn1`)), this.params, `${p}/ffn2`);
       x = layerNorm(tf.add(x, ffn), this.params, `${p}/ln2`);
     }
-    return { feature: x, serverEmbeddings: E };
+    return { feature: x, serverEmbeddings: E, serverEmbeddingsT: ET };
   }
 
   dispose(): void {
@@ -145,7 +147,7 @@ export class MlpEncoder implements Encoder {
     const task = mlp(input.task, this.params, 'encoder/task', layers, 'relu');
     const flat = tf.reshape(input.servers, [input.size, input.n * this.config.serverFeatures]) as tf.Tensor2D;
     const servers = mlp(flat, this.params, 'encoder/servers', layers, 'relu');
-    return { feature: tf.concat([task, servers], 1), serverEmbeddings: null };
+    return { feature: tf.concat([task, servers], 1), serverEmbeddings: null, serverEmbeddingsT: null };
   }
 
   dispose(): void {}

@@ -27,11 +27,11 @@ export function createPolicyHead(config: ModelConfig, params: ParameterStore, fe
 
 export function policyLogits(config: ModelConfig, params: ParameterStore, encoded: EncoderOutput): tf.Tensor2D {
   const h = encoded.feature;
-  if (encoded.serverEmbeddings === null) return dense(h, params, 'policy/out');
-  const [B, n] = encoded.serverEmbeddings.shape;
+  const ET = encoded.serverEmbeddingsT;
+  if (ET === null) return dense(h, params, 'policy/out');
+  const [B, , n] = ET.shape;
   const query = dense(h, params, 'policy/query');
   const u = tf.mul(matMul(query, tf.transpose(params.get('policy/key/w'))), 1 / Math.sqrt(config.embedDim));
-  const ET = tf.transpose(encoded.serverEmbeddings, [0, 2, 1]);
   return tf.reshape(matMul(tf.expandDims(u, 1), ET), [B, n]) as tf.Tensor2D;
 }
 

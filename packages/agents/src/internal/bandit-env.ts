@@ -1,3 +1,4 @@
+import { VectorEnv } from '@scale/env';
 import type { VecEnvLike, VectorObservation } from '../types.js';
 
 /**
@@ -88,8 +89,7 @@ export function greedyBanditReturn(agent: { act(obs: readonly import('@scale/mod
   let total = 0;
   let finished = 0;
   while (finished < episodes) {
-    const view = { task: obs.task, servers: obs.servers, mask: obs.mask, n: env.n };
-    const result = evalEnv.step(agent.act([view], { deterministic: true }));
+    const result = evalEnv.step(agent.act([VectorEnv.view(obs, 0)], { deterministic: true }));
     total += result.rewards[0] as number;
     if (result.terminated[0] === 1) {
       finished += 1;
