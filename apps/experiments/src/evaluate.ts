@@ -32,6 +32,8 @@ export interface EvaluationSetup {
   readonly env: Omit<EnvConfigInput, 'nodes' | 'seed'>;
   readonly nodes: number;
   readonly episodes: number;
+  /** Called after each episode (progress). */
+  readonly onEpisode?: (done: number, total: number) => void;
 }
 
 /** The per-episode figures the tables use, from the simulator's metrics. */
@@ -72,6 +74,7 @@ export function evaluateHeuristic(name: string, setup: EvaluationSetup): Evaluat
     const sim = createSimulation({ ...(simConfig as SimConfigInput), nodes: setup.nodes, seed });
     runEpisode(sim, makePolicy(name, { seed }));
     episodes.push(episodeResult(seed, setup.nodes, sim.metrics()));
+    setup.onEpisode?.(e + 1, setup.episodes);
   }
   return summary(name, setup.nodes, episodes);
 }
@@ -79,23 +82,52 @@ export function evaluateHeuristic(name: string, setup: EvaluationSetup): Evaluat
 /** Chooses an action index for an observation. */
 export type Chooser = (obs: Observation) => number;
 
+/** A growing row-major batch of state features (Table 5 gathers the attention feature of every decision). */
+export class FeatureBuffer {
+  private data = new Float32Array(0);
+  private rows = 0;
+  constructor(readonly dimensions: number) {}
+
+  push(feature: Float32Array): void {
+    const d = this.dimensions;
+    if ((this.rows + 1) * d > this.data.length) {
+      const grown = new Float32Array(Math.max(1024 * d, this.data.length * 2));
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data.set(feature.subarray(0, d), this.rows * d);
+    this.rows += 1;
+  }
+
+  get samples(): number {
+    return this.rows;
+  }
+
+  /** The gathered B x d batch (a view). */
+  values(): Float32Array {
+    return this.data.subarray(0, this.rows * this.dimensions);
+  }
+}
+
 /**
  * A trained network as a policy: greedy (argmax of the masked logits or Q-values) or sampled from its
- * softmax (policy networks only). `mask` masks invalid servers (mask mode).
+ * softmax (policy networks only). `mask` masks invalid servers (mask mode); `features` gathers the
+ * state feature of every decision.
  */
-export function networkChooser(network: Network, options: { mask: boolean; mode: 'greedy' | 'sample'; seed: number }): Chooser {
+export function networkChooser(network: Network, options: { mask: boolean; mode: 'greedy' | 'sample'; seed: number; features?: FeatureBuffer }): Chooser {
   const fast = new FastNetwork(network);
   const rng = new Rng(options.seed).child('eval:sample');
   let values = new Float64Array(0);
   return (obs) => {
     const out = fast.forward(obs);
+    options.features?.push(out.feature);
     if (values.length < obs.n) values = new Float64Array(obs.n);
     applyMask((out.logits ?? out.q) as Float32Array, obs.mask, options.mask, values);
     return options.mode === 'greedy' || out.logits === null ? argmax(values, obs.n) : sampleCategorical(values, obs.n, rng);
   };
 }
 
-/** A learned policy on the evaluation episodes; `onObservation` sees each state (Table 5 features). */
+/** A learned policy on the evaluation episodes (the same seeds as `evaluateHeuristic`). */
 export function evaluateChooser(name: string, choose: Chooser, setup: EvaluationSetup): EvaluationSummary {
   const env = new SchedulingEnv(drained(setup));
   const episodes: EpisodeResult[] = [];
@@ -116,6 +148,7 @@ export function evaluateChooser(name: string, choose: Chooser, setup: Evaluation
         const m = info.episode;
         if (m === undefined) throw new Error('episode ended without metrics');
         episodes.push(episodeResult(seed, setup.nodes, m));
+        setup.onEpisode?.(e + 1, setup.episodes);
         break;
       }
     }

@@ -1,7 +1,14 @@
 export { main } from './program.js';
 export { TrainConfigSchema, resolveTrainConfig, makeAgent, actingNetwork, train } from './train.js';
 export type { TrainConfig, TrainConfigInput } from './train.js';
-export { EVALUATION_SEED_BASE, evaluateChooser, evaluateHeuristic, networkChooser } from './evaluate.js';
+export { EVALUATION_SEED_BASE, evaluateChooser, evaluateHeuristic, FeatureBuffer, networkChooser } from './evaluate.js';
 export type { Chooser, EpisodeResult, EvaluationSetup, EvaluationSummary } from './evaluate.js';
 export { summarize, tCritical95 } from './statistics.js';
 export type { Summary } from './statistics.js';
+export { reproduce, expandTargets, resolveBudget, ReproductionMismatchError } from './reproduce.js';
+export type { ReproduceOptions, ReproduceResult } from './reproduce.js';
+export { planJobs, REGIMES, REPRODUCE_TARGETS, PAPER_METHODS, TABLE4_NODES, FULL_BUDGET, QUICK_BUDGET } from './plan.js';
+export type { Budget, Job, TrainJob, EvaluateJob, Regime, ReproduceTarget } from './plan.js';
+export { directionalClaim, renderCsv, renderMarkdown } from './table.js';
+export type { Cell, CellValue, Claim, Row, Table, Verdict } from './table.js';
+export { PAPER } from './results.js';

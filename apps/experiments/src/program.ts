@@ -1,11 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadNetwork, useBackend } from '@scale/model';
 import { scaleSimMain } from '@scale/sim';
 import { ConfigError } from '@scale/workload';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type EvaluationSummary, evaluateChooser, networkChooser } from './evaluate.js';
+import { REPRODUCE_TARGETS, type ReproduceTarget } from './plan.js';
+import { LogReporter, type Reporter, TerminalReporter } from './progress.js';
+import { ReproductionMismatchError, reproduce } from './reproduce.js';
 import { type TrainConfigInput, train } from './train.js';
 
 /** A bad flag or input: one line on stderr, exit code 2. */
@@ -126,6 +131,86 @@ function buildProgram(out: { code: number }): Command {
     });
 
   program
+    .command('reproduce')
+    .description(`train, evaluate and write the paper's tables and figure with ours beside them (targets: ${REPRODUCE_TARGETS.join(', ')}; default all)`)
+    .argument('[targets...]', 'what to reproduce')
+    .requiredOption('--out <dir>', 'the reproduction directory (rerun the same command to resume it)')
+    .addOption(new Option('--seeds <k>', 'training seeds per method (42, 43, ...); default 3, 2 with --quick').argParser(integer('--seeds')))
+    .option('--quick', 'the same code path with tiny budgets (2 epochs, 2 episodes, 10 s horizon): minutes, for CI')
+    .addOption(new Option('--epochs <n>', 'training epochs per run (default 1000)').argParser(integer('--epochs')))
+    .addOption(new Option('--episodes <n>', 'evaluation episodes per N (default 30; 5 above N=256)').argParser(integer('--episodes')))
+    .addOption(new Option('--jobs <n>', 'worker processes (default: the CPU count)').argParser(integer('--jobs')))
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).default('wasm'))
+    .option('--workload <spec>', 'wfformat:PATH, the real workflows of the `real` target')
+    .action(
+      async (
+        targets: string[],
+        flags: { out: string; seeds?: number; quick?: boolean; epochs?: number; episodes?: number; jobs?: number; backend: string; workload?: string },
+      ) => {
+        for (const t of targets) if (!(REPRODUCE_TARGETS as readonly string[]).includes(t)) throw new UsageError(`target "${t}": expected one of ${REPRODUCE_TARGETS.join(', ')}`);
+        const quick = flags.quick === true;
+        const seeds = flags.seeds ?? (quick ? 2 : 3);
+        if (seeds < 1 || seeds > 100) throw new ConfigError('--seeds', 'an integer in [1, 100]', seeds);
+        if (flags.epochs !== undefined && flags.epochs < 1) throw new ConfigError('--epochs', 'an integer >= 1', flags.epochs);
+        if (flags.episodes !== undefined && flags.episodes < 2) throw new ConfigError('--episodes', 'an integer >= 2 (a confidence interval needs two)', flags.episodes);
+        const workers = flags.jobs ?? Math.max(1, availableParallelism());
+        if (workers < 1 || workers > 64) throw new ConfigError('--jobs', 'an integer in [1, 64]', workers);
+        if (flags.workload !== undefined && !/^wfformat:.+/.test(flags.workload)) throw new ConfigError('--workload', 'wfformat:PATH', flags.workload);
+        if (targets.includes('real') && flags.workload === undefined) throw new UsageError('real: needs --workload wfformat:PATH');
+        let stopRequested = () => {};
+        const stopSignal = new Promise<void>((resolve) => {
+          stopRequested = resolve;
+        });
+        let interrupts = 0;
+        const onSigint = () => {
+          interrupts += 1;
+          if (interrupts > 1) process.exit(130);
+          stopRequested();
+        };
+        process.on('SIGINT', onSigint);
+        const reporter: Reporter = process.stderr.isTTY ? new TerminalReporter() : new LogReporter((line) => process.stderr.write(`${line}\n`), Date.now);
+        try {
+          const result = await reproduce({
+            targets: targets as ReproduceTarget[],
+            outDir: flags.out,
+            seeds,
+            quick,
+            ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+            ...(flags.episodes !== undefined ? { episodes: flags.episodes } : {}),
+            workers,
+            backend: flags.backend,
+            workload: flags.workload ?? null,
+            reporter,
+            stopSignal,
+            versions: versions(),
+            workerScript: workerScript(),
+            command: [
+              'scale reproduce',
+              ...targets,
+              ...(quick ? ['--quick'] : []),
+              `--seeds ${seeds}`,
+              ...(flags.epochs !== undefined ? [`--epochs ${flags.epochs}`] : []),
+              ...(flags.episodes !== undefined ? [`--episodes ${flags.episodes}`] : []),
+              `--jobs ${workers}`,
+              ...(flags.backend !== 'wasm' ? [`--backend ${flags.backend}`] : []),
+              ...(flags.workload !== undefined ? [`--workload ${flags.workload}`] : []),
+              `--out ${flags.out}`,
+            ].join(' '),
+          });
+          const { pool } = result;
+          for (const f of pool.failed) process.stderr.write(`scale reproduce: failed: ${f.label}: ${f.message}\n`);
+          if (pool.blocked.length > 0) process.stderr.write(`scale reproduce: ${pool.blocked.length} jobs not run (a job they need failed)\n`);
+          process.stdout.write(
+            `${pool.finished} jobs finished (${pool.ranNow} now), ${pool.failed.length} failed; ${(result.wallSeconds / 60).toFixed(1)} min; wrote ${result.written.map((f) => join(flags.out, f)).join(', ')}\n`,
+          );
+          out.code = pool.stopped ? 130 : pool.failed.length > 0 || pool.blocked.length > 0 ? 1 : 0;
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+      },
+    );
+
+  program
     .command('simulate')
     .description('run a heuristic on the simulator (the flags of scale-sim; `scale simulate --help`)')
     .allowUnknownOption()
@@ -135,6 +220,12 @@ function buildProgram(out: { code: number }): Command {
       out.code = scaleSimMain(args, 'scale simulate');
     });
   return program;
+}
+
+/** The worker entry beside the built CLI (`dist/worker.js`), also when running from source (tests). */
+function workerScript(): string {
+  const beside = fileURLToPath(new URL('./worker.js', import.meta.url));
+  return existsSync(beside) ? beside : fileURLToPath(new URL('../dist/worker.js', import.meta.url));
 }
 
 /** Runs the CLI on `argv` (flags only); resolves to the exit code. */
@@ -155,7 +246,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return usage((errorText || error.message).trim().split('\n')[0]!.replace(/^error: /, ''));
     }
     if (error instanceof ConfigError) return usage(`${flagName(error.field)}: expected ${error.expected}, received ${JSON.stringify(error.received)}`);
-    if (error instanceof UsageError) return usage(error.message);
+    if (error instanceof UsageError || error instanceof ReproductionMismatchError) return usage(error.message);
     if (error instanceof Error && /^(--resume|.* already holds a run)/.test(error.message)) return usage(error.message);
     if (error instanceof Error && error.name === 'CheckpointError') return usage(error.message);
     throw error;

@@ -1,0 +1,121 @@
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { loadNetwork } from '@scale/model';
+import { type FeatureStatistics, featureStatistics } from '@scale/srr';
+import { type EvaluationSummary, evaluateChooser, evaluateHeuristic, FeatureBuffer, networkChooser } from './evaluate.js';
+import type { EvaluateJob, Job, TrainJob } from './plan.js';
+import { train } from './train.js';
+
+/** What a worker reports while a job runs (drives the progress bars and log lines). */
+export interface JobProgress {
+  readonly done: number;
+  readonly total: number;
+  /** Training: env steps/s and the mean reward of the last epoch. */
+  readonly stepsPerSec?: number;
+  readonly meanReward?: number;
+}
+
+export interface JobHooks {
+  readonly progress: (progress: JobProgress) => void;
+  /** True once the user asked to stop (Ctrl-C): training checkpoints and returns early. */
+  readonly stopRequested: () => boolean;
+  readonly versions: Record<string, string>;
+}
+
+/** An evaluation's result file. */
+export interface EvaluationRecord {
+  readonly job: EvaluateJob;
+  readonly summary: EvaluationSummary;
+  /** Table 5's statistics of the attention features of every decision; null when not gathered. */
+  readonly features: FeatureStatistics | null;
+  readonly wallSeconds: number;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Writes JSON through a temporary file and a rename, so a result file is either whole or absent. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(temporary, path);
+}
+
+/** True when a training run has its final model and recorded all of its planned epochs. */
+export async function trainingFinished(outDir: string, job: TrainJob): Promise<boolean> {
+  const dir = join(outDir, job.dir);
+  if (!(await exists(join(dir, 'model')))) return false;
+  try {
+    const record = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { epochsDone?: number; config?: { epochs?: number } };
+    return record.epochsDone !== undefined && record.epochsDone === record.config?.epochs;
+  } catch {
+    return false;
+  }
+}
+
+export async function jobFinished(outDir: string, job: Job): Promise<boolean> {
+  return job.kind === 'train' ? trainingFinished(outDir, job) : exists(join(outDir, job.file));
+}
+
+async function runTraining(outDir: string, job: TrainJob, hooks: JobHooks): Promise<void> {
+  const dir = join(outDir, job.dir);
+  const resume = await exists(join(dir, 'checkpoint'));
+  // No checkpoint: whatever a stopped attempt left (a config, the first epochs' metrics) starts over.
+  if (!resume) await rm(dir, { recursive: true, force: true });
+  const epochs = job.config.epochs ?? 1000;
+  await train(job.config, dir, {
+    resume,
+    versions: hooks.versions,
+    callbacks: [
+      { onStep: () => (hooks.stopRequested() ? false : undefined) },
+      {
+        onEpoch: (m) => {
+          hooks.progress({ done: m.epoch, total: epochs, stepsPerSec: m.stepsPerSec, meanReward: m.meanReward });
+          return hooks.stopRequested() ? false : undefined;
+        },
+      },
+    ],
+  });
+}
+
+async function runEvaluation(outDir: string, job: EvaluateJob, hooks: JobHooks): Promise<void> {
+  const started = Date.now();
+  const onEpisode = (done: number, total: number) => hooks.progress({ done, total });
+  let summary: EvaluationSummary;
+  let features: FeatureStatistics | null = null;
+  if ('heuristic' in job.policy) {
+    summary = evaluateHeuristic(job.policy.heuristic, { env: job.env, nodes: job.nodes, episodes: job.episodes, onEpisode });
+  } else {
+    const runDirectory = join(outDir, job.policy.run);
+    const record = JSON.parse(await readFile(join(runDirectory, 'config.json'), 'utf8')) as { config: { invalidAction: 'penalize' | 'mask' } };
+    const mask = record.config.invalidAction === 'mask';
+    const network = await loadNetwork(join(runDirectory, 'model'));
+    try {
+      const buffer = job.features ? new FeatureBuffer(network.config.embedDim) : undefined;
+      const choose = networkChooser(network, { mask, mode: 'greedy', seed: 0, ...(buffer ? { features: buffer } : {}) });
+      summary = evaluateChooser(`${job.policy.method}-seed${job.policy.seed}`, choose, {
+        env: { ...job.env, invalidAction: record.config.invalidAction },
+        nodes: job.nodes,
+        episodes: job.episodes,
+        onEpisode,
+      });
+      if (buffer !== undefined && buffer.samples >= 2) features = featureStatistics(buffer.values(), buffer.dimensions);
+    } finally {
+      network.dispose();
+    }
+  }
+  if (hooks.stopRequested()) return;
+  const result: EvaluationRecord = { job, summary, features, wallSeconds: (Date.now() - started) / 1000 };
+  await writeJsonAtomic(join(outDir, job.file), result);
+}
+
+/** Runs one job to completion (or to a requested stop: training leaves a checkpoint, evaluation writes nothing). */
+export async function runJob(outDir: string, job: Job, hooks: JobHooks): Promise<void> {
+  if (job.kind === 'train') await runTraining(outDir, job, hooks);
+  else await runEvaluation(outDir, job, hooks);
+}

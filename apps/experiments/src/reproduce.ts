@@ -1,0 +1,217 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { figureSpec, readEpochRecords, renderSvg, trainingCurves } from './figure.js';
+import { writeJsonAtomic } from './jobs.js';
+import { type Budget, FULL_BUDGET, PAPER_METHODS, planJobs, QUICK_BUDGET, type ReproduceTarget, runDir, seedList } from './plan.js';
+import { type PoolResult, runJobs } from './pool.js';
+import type { Reporter } from './progress.js';
+import { elasticTable, realTable, regimesTable, ResultStore, type TableContext, table3, table4, table5 } from './results.js';
+import { renderCsv, renderMarkdown, type Table } from './table.js';
+
+/** The reproduction in `--out` was made with other budgets than this call asks for. */
+export class ReproductionMismatchError extends Error {
+  constructor(
+    readonly field: string,
+    readonly recorded: unknown,
+    readonly requested: unknown,
+  ) {
+    super(`${field}: the reproduction in --out was made with ${JSON.stringify(recorded)}, this call asks for ${JSON.stringify(requested)}; use the same settings to resume it, or another --out`);
+    this.name = 'ReproductionMismatchError';
+  }
+}
+
+export interface ReproduceOptions {
+  readonly targets: readonly ReproduceTarget[];
+  readonly outDir: string;
+  /** Training seeds per method: 42, 43, ... */
+  readonly seeds: number;
+  readonly quick: boolean;
+  /** Overrides of the budget's training epochs and evaluation episodes. */
+  readonly epochs?: number;
+  readonly episodes?: number;
+  readonly workers: number;
+  readonly backend: string;
+  /** `wfformat:PATH` for `real`. */
+  readonly workload: string | null;
+  readonly reporter: Reporter;
+  readonly stopSignal: Promise<void>;
+  readonly versions: Record<string, string>;
+  readonly workerScript: string;
+  /** The command line, recorded with the wall time and the machine. */
+  readonly command: string;
+}
+
+export interface ReproduceResult {
+  readonly pool: PoolResult;
+  /** The files written (relative to the out dir). */
+  readonly written: readonly string[];
+  readonly wallSeconds: number;
+}
+
+interface Invocation {
+  readonly command: string;
+  readonly targets: readonly string[];
+  readonly startedAt: string;
+  readonly wallSeconds: number;
+  readonly jobsRun: number;
+  readonly jobsFinished: number;
+  readonly jobsTotal: number;
+  readonly failed: readonly string[];
+  readonly stopped: boolean;
+  readonly machine: string;
+}
+
+interface ReproductionRecord {
+  readonly format: 'scale-reproduction';
+  readonly version: 1;
+  readonly budget: Budget;
+  readonly backend: string;
+  readonly workload: string | null;
+  readonly invocations: readonly Invocation[];
+}
+
+function machineDescription(): string {
+  const cores = cpus();
+  return `${cores.length} x ${cores[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform} ${process.arch}, Node ${process.version}, no GPU used`;
+}
+
+/** `all` means every target but `real`, which is added when a workload is given. */
+export function expandTargets(targets: readonly ReproduceTarget[], workload: string | null): Exclude<ReproduceTarget, 'all'>[] {
+  const expanded = new Set<Exclude<ReproduceTarget, 'all'>>();
+  for (const t of targets.length === 0 ? (['all'] as const) : targets) {
+    if (t === 'all') {
+      for (const x of ['table3', 'table4', 'table5', 'fig6', 'regimes', 'elastic'] as const) expanded.add(x);
+      if (workload !== null) expanded.add('real');
+    } else expanded.add(t);
+  }
+  return [...expanded];
+}
+
+export function resolveBudget(quick: boolean, epochs?: number, episodes?: number): Budget {
+  const base = quick ? QUICK_BUDGET : FULL_BUDGET;
+  const withEpisodes = episodes === undefined ? base : { ...base, episodes, largeEpisodes: Math.min(base.largeEpisodes, episodes) };
+  return epochs === undefined ? withEpisodes : { ...withEpisodes, epochs };
+}
+
+async function readRecord(path: string): Promise<ReproductionRecord | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as ReproductionRecord;
+  } catch {
+    return null;
+  }
+}
+
+async function writeTable(outDir: string, table: Table, written: string[]): Promise<void> {
+  await writeFile(join(outDir, `${table.id}.md`), renderMarkdown(table));
+  await writeFile(join(outDir, `${table.id}.csv`), renderCsv(table));
+  await writeJsonAtomic(join(outDir, `${table.id}.json`), table);
+  written.push(`${table.id}.md`, `${table.id}.csv`, `${table.id}.json`);
+}
+
+async function writeFigure(outDir: string, budget: Budget, seeds: readonly number[], written: string[]): Promise<void> {
+  const runs = [];
+  for (const method of PAPER_METHODS) {
+    for (const seed of seeds) runs.push({ method, records: await readEpochRecords(join(outDir, runDir('paper', method, seed))) });
+  }
+  const bin = Math.max(1, Math.round(budget.epochs / 100));
+  const points = trainingCurves(runs, bin);
+  const title = `Figure 6: training curves at N=16 (mean episode return, ${bin}-epoch bins; band: ±1 std across ${seeds.length} seed${seeds.length === 1 ? '' : 's'})`;
+  const spec = figureSpec(points, PAPER_METHODS, title);
+  await writeFile(join(outDir, 'fig6.svg'), await renderSvg(spec));
+  await writeJsonAtomic(join(outDir, 'fig6.vl.json'), spec);
+  const csv = ['method,epoch,mean,low,high,seeds', ...points.map((p) => [p.method, p.epoch, p.mean, p.low, p.high, p.seeds].join(','))];
+  await writeFile(join(outDir, 'fig6.csv'), `${csv.join('\n')}\n`);
+  written.push('fig6.svg', 'fig6.vl.json', 'fig6.csv');
+}
+
+function summaryMarkdown(record: ReproductionRecord, tables: readonly Table[], figure: boolean): string {
+  const total = record.invocations.reduce((a, b) => a + b.wallSeconds, 0);
+  const lines = [
+    '# Reproduction summary',
+    '',
+    `Budget: ${record.budget.epochs} epochs per run, ${record.budget.episodes} evaluation episodes per N up to 256 and ${record.budget.largeEpisodes} above${record.budget.quick ? ' (--quick)' : ''}; backend ${record.backend}.`,
+    `Wall time over ${record.invocations.length} invocation(s): ${(total / 60).toFixed(1)} min.`,
+    '',
+    '| command | started | wall time | jobs run | finished / total | stopped | failed | machine |',
+    '|---|---|---|---|---|---|---|---|',
+    ...record.invocations.map(
+      (i) => `| \`${i.command}\` | ${i.startedAt} | ${(i.wallSeconds / 60).toFixed(1)} min | ${i.jobsRun} | ${i.jobsFinished} / ${i.jobsTotal} | ${i.stopped ? 'yes' : 'no'} | ${i.failed.length} | ${i.machine} |`,
+    ),
+    '',
+    '## Verdicts',
+    '',
+    '| table | claim or question | verdict |',
+    '|---|---|---|',
+    ...tables.flatMap((t) => t.claims.map((c) => `| [${t.id}](${t.id}.md) | ${c.claim.replaceAll('|', '\\|')} | ${c.verdict} |`)),
+    '',
+    ...(figure ? ['![Figure 6](fig6.svg)', ''] : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Plans the jobs of the targets, runs what is not finished on a pool of worker processes, then writes
+ * every requested table and figure from the results there are (cells still running read `pending`).
+ * Rerunning the same command resumes: finished runs and evaluations are kept, stopped runs continue
+ * from their checkpoints.
+ */
+export async function reproduce(options: ReproduceOptions): Promise<ReproduceResult> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const targets = expandTargets(options.targets, options.workload);
+  const budget = resolveBudget(options.quick, options.epochs, options.episodes);
+  const seeds = seedList(options.seeds);
+  const recordPath = join(options.outDir, 'reproduce.json');
+  const previous = await readRecord(recordPath);
+  if (previous !== null) {
+    if (JSON.stringify(previous.budget) !== JSON.stringify(budget)) throw new ReproductionMismatchError('budget', previous.budget, budget);
+    if (previous.backend !== options.backend) throw new ReproductionMismatchError('--backend', previous.backend, options.backend);
+    if (targets.includes('real') && previous.workload !== null && previous.workload !== options.workload) throw new ReproductionMismatchError('--workload', previous.workload, options.workload);
+  }
+  const jobs = planJobs({ targets, seeds, budget, backend: options.backend, workload: options.workload });
+  const base: ReproductionRecord = { format: 'scale-reproduction', version: 1, budget, backend: options.backend, workload: options.workload ?? previous?.workload ?? null, invocations: previous?.invocations ?? [] };
+  await writeJsonAtomic(recordPath, base);
+
+  const pool = await runJobs(jobs, {
+    outDir: options.outDir,
+    workers: options.workers,
+    backend: options.backend,
+    versions: options.versions,
+    workerScript: options.workerScript,
+    reporter: options.reporter,
+    stopSignal: options.stopSignal,
+  });
+
+  const store = await ResultStore.load(options.outDir, jobs);
+  const context: TableContext = { store, seeds, budget };
+  const tables: Table[] = [];
+  if (targets.includes('table3')) tables.push(table3(context));
+  if (targets.includes('table4')) tables.push(table4(context));
+  if (targets.includes('table5')) tables.push(table5(context));
+  if (targets.includes('regimes')) tables.push(regimesTable(context));
+  if (targets.includes('elastic')) tables.push(elasticTable(context));
+  if (targets.includes('real')) tables.push(realTable(context, options.workload as string));
+  const written: string[] = [];
+  for (const table of tables) await writeTable(options.outDir, table, written);
+  if (targets.includes('fig6')) await writeFigure(options.outDir, budget, seeds, written);
+
+  const wallSeconds = (Date.now() - started) / 1000;
+  const invocation: Invocation = {
+    command: options.command,
+    targets,
+    startedAt,
+    wallSeconds,
+    jobsRun: pool.ranNow,
+    jobsFinished: pool.finished,
+    jobsTotal: jobs.length,
+    failed: pool.failed.map((f) => `${f.label}: ${f.message}`),
+    stopped: pool.stopped,
+    machine: machineDescription(),
+  };
+  const record: ReproductionRecord = { ...base, invocations: [...base.invocations, invocation] };
+  await writeJsonAtomic(recordPath, record);
+  await writeFile(join(options.outDir, 'summary.md'), summaryMarkdown(record, tables, targets.includes('fig6')));
+  written.push('reproduce.json', 'summary.md');
+  return { pool, written, wallSeconds };
+}
