@@ -134,7 +134,7 @@ function buildProgram(out: { code: number }): Command {
     .command('reproduce')
     .description(`train, evaluate and write the paper's tables and figure with ours beside them (targets: ${REPRODUCE_TARGETS.join(', ')}; default all)`)
     .argument('[targets...]', 'what to reproduce')
-    .requiredOption('--out <dir>', 'the reproduction directory (rerun the same command to resume it)')
+    .option('--out <dir>', 'the reproduction directory; rerun the same command to resume it (default out/reproduce, out/reproduce-quick with --quick)')
     .addOption(new Option('--seeds <k>', 'training seeds per method (42, 43, ...); default 3, 2 with --quick').argParser(integer('--seeds')))
     .option('--quick', 'the same code path with tiny budgets (2 epochs, 2 episodes, 10 s horizon): minutes, for CI')
     .addOption(new Option('--epochs <n>', 'training epochs per run (default 1000)').argParser(integer('--epochs')))
@@ -145,10 +145,11 @@ function buildProgram(out: { code: number }): Command {
     .action(
       async (
         targets: string[],
-        flags: { out: string; seeds?: number; quick?: boolean; epochs?: number; episodes?: number; jobs?: number; backend: string; workload?: string },
+        flags: { out?: string; seeds?: number; quick?: boolean; epochs?: number; episodes?: number; jobs?: number; backend: string; workload?: string },
       ) => {
         for (const t of targets) if (!(REPRODUCE_TARGETS as readonly string[]).includes(t)) throw new UsageError(`target "${t}": expected one of ${REPRODUCE_TARGETS.join(', ')}`);
         const quick = flags.quick === true;
+        const outDir = flags.out ?? (quick ? 'out/reproduce-quick' : 'out/reproduce');
         const seeds = flags.seeds ?? (quick ? 2 : 3);
         if (seeds < 1 || seeds > 100) throw new ConfigError('--seeds', 'an integer in [1, 100]', seeds);
         if (flags.epochs !== undefined && flags.epochs < 1) throw new ConfigError('--epochs', 'an integer >= 1', flags.epochs);
@@ -172,7 +173,7 @@ function buildProgram(out: { code: number }): Command {
         try {
           const result = await reproduce({
             targets: targets as ReproduceTarget[],
-            outDir: flags.out,
+            outDir,
             seeds,
             quick,
             ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
@@ -194,14 +195,14 @@ function buildProgram(out: { code: number }): Command {
               `--jobs ${workers}`,
               ...(flags.backend !== 'wasm' ? [`--backend ${flags.backend}`] : []),
               ...(flags.workload !== undefined ? [`--workload ${flags.workload}`] : []),
-              `--out ${flags.out}`,
+              `--out ${outDir}`,
             ].join(' '),
           });
           const { pool } = result;
           for (const f of pool.failed) process.stderr.write(`scale reproduce: failed: ${f.label}: ${f.message}\n`);
           if (pool.blocked.length > 0) process.stderr.write(`scale reproduce: ${pool.blocked.length} jobs not run (a job they need failed)\n`);
           process.stdout.write(
-            `${pool.finished} jobs finished (${pool.ranNow} now), ${pool.failed.length} failed; ${(result.wallSeconds / 60).toFixed(1)} min; wrote ${result.written.map((f) => join(flags.out, f)).join(', ')}\n`,
+            `${pool.finished} jobs finished (${pool.ranNow} now), ${pool.failed.length} failed; ${(result.wallSeconds / 60).toFixed(1)} min; wrote ${result.written.map((f) => join(outDir, f)).join(', ')}\n`,
           );
           out.code = pool.stopped ? 130 : pool.failed.length > 0 || pool.blocked.length > 0 ? 1 : 0;
         } finally {

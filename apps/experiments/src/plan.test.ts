@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { FULL_BUDGET, type Job, planJobs, QUICK_BUDGET, REGIMES, TABLE4_HEURISTICS, TABLE4_NODES } from './plan.js';
+import { expandTargets, resolveBudget } from './reproduce.js';
+
+const options = { seeds: [42, 43], budget: FULL_BUDGET, backend: 'wasm', workload: null };
+const trains = (jobs: readonly Job[]) => jobs.filter((j) => j.kind === 'train');
+const evaluations = (jobs: readonly Job[]) => jobs.filter((j) => j.kind === 'evaluate');
+
+describe('planJobs', () => {
+  it('Table 3 trains the six methods per seed at N=16 and evaluates them and the heuristics at N=16', () => {
+    const jobs = planJobs({ ...options, targets: ['table3'] });
+    expect(trains(jobs)).toHaveLength(6 * 2);
+    expect(trains(jobs).every((j) => j.kind === 'train' && j.config.nodes === 16 && j.config.epochs === 1000)).toBe(true);
+    expect(evaluations(jobs)).toHaveLength(6 * 2 + TABLE4_HEURISTICS.length);
+    expect(evaluations(jobs).every((j) => j.kind === 'evaluate' && j.nodes === 16 && j.episodes === 30)).toBe(true);
+  });
+
+  it('shares runs and evaluations between targets instead of repeating them', () => {
+    const table3 = planJobs({ ...options, targets: ['table3'] });
+    const both = planJobs({ ...options, targets: ['table3', 'table4', 'table5', 'fig6'] });
+    expect(trains(both)).toHaveLength(trains(table3).length);
+    // Table 4 adds scale and crossattn per seed and the heuristics at the six other sizes.
+    expect(evaluations(both)).toHaveLength(evaluations(table3).length + (TABLE4_NODES.length - 1) * (2 * 2 + TABLE4_HEURISTICS.length));
+    expect(new Set(both.map((j) => j.id)).size).toBe(both.length);
+  });
+
+  it('every evaluation waits on a planned training run, and only cross-attention runs gather features', () => {
+    const jobs = planJobs({ ...options, targets: ['table3', 'table4', 'regimes', 'elastic'] });
+    const ids = new Set(trains(jobs).map((j) => j.id));
+    for (const job of evaluations(jobs)) {
+      if (job.kind !== 'evaluate') continue;
+      for (const id of job.after) expect(ids.has(id)).toBe(true);
+      const learned = 'run' in job.policy;
+      expect(job.features).toBe(learned && ['scale', 'crossattn'].includes((job.policy as { method: string }).method));
+    }
+  });
+
+  it('the regime sweep trains scale and crossattn in each regime, reusing the paper regime runs', () => {
+    const jobs = planJobs({ ...options, targets: ['table3', 'regimes'] });
+    expect(trains(jobs)).toHaveLength(6 * 2 + (REGIMES.length - 1) * 2 * 2);
+    const memory = trains(jobs).find((j) => j.id.includes('memory'));
+    expect(memory?.kind === 'train' && memory.config.env).toEqual(REGIMES.find((r) => r.id === 'memory')?.env);
+  });
+
+  it('fewer episodes above N=256, where a learned episode takes minutes', () => {
+    const jobs = planJobs({ ...options, targets: ['table4'] });
+    const large = evaluations(jobs).filter((j) => j.kind === 'evaluate' && j.nodes === 1024);
+    expect(large.every((j) => j.kind === 'evaluate' && j.episodes === FULL_BUDGET.largeEpisodes)).toBe(true);
+  });
+
+  it('quick budgets shorten the horizon of training and evaluation alike', () => {
+    const jobs = planJobs({ ...options, budget: QUICK_BUDGET, targets: ['table3'] });
+    for (const job of jobs) {
+      const env = job.kind === 'train' ? job.config.env : job.env;
+      expect(env).toMatchObject({ horizon: QUICK_BUDGET.horizon });
+    }
+  });
+
+  it('real needs a workload', () => {
+    expect(() => planJobs({ ...options, targets: ['real'] })).toThrow(/--workload/);
+    const jobs = planJobs({ ...options, targets: ['real'], workload: 'wfformat:data' });
+    expect(evaluations(jobs).every((j) => j.kind === 'evaluate' && j.env.workload === 'wfformat:data')).toBe(true);
+  });
+});
+
+describe('expandTargets and resolveBudget', () => {
+  it('all is every target but real, which joins when a workload is given', () => {
+    expect(expandTargets(['all'], null).sort()).toEqual(['elastic', 'fig6', 'regimes', 'table3', 'table4', 'table5']);
+    expect(expandTargets([], 'wfformat:x')).toContain('real');
+    expect(expandTargets(['table5', 'table5'], null)).toEqual(['table5']);
+  });
+
+  it('applies epoch and episode overrides to the chosen budget', () => {
+    expect(resolveBudget(true)).toEqual(QUICK_BUDGET);
+    expect(resolveBudget(false, 50, 3)).toEqual({ ...FULL_BUDGET, epochs: 50, episodes: 3, largeEpisodes: 3 });
+  });
+});

@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { JobProgress } from './jobs.js';
+import type { Job } from './plan.js';
+import type { Reporter } from './progress.js';
+import { type ReproduceOptions, ReproductionMismatchError, reproduce } from './reproduce.js';
+import type { Table } from './table.js';
+
+// The pool forks the built worker; the test task runs after the build (turbo), as the CLI does.
+const workerScript = fileURLToPath(new URL('../dist/worker.js', import.meta.url));
+
+class RecordingReporter implements Reporter {
+  readonly events: string[] = [];
+  readonly reports: JobProgress[] = [];
+  begin(total: number, alreadyFinished: number) {
+    this.events.push(`begin ${total} ${alreadyFinished}`);
+  }
+  start(job: Job) {
+    this.events.push(`start ${job.id}`);
+  }
+  progress(_job: Job, progress: JobProgress) {
+    this.reports.push(progress);
+  }
+  finish(job: Job, status: string) {
+    this.events.push(`${status} ${job.id}`);
+  }
+  message(text: string) {
+    this.events.push(text);
+  }
+  end() {
+    this.events.push('end');
+  }
+}
+
+const directories: string[] = [];
+afterAll(async () => {
+  for (const d of directories) await rm(d, { recursive: true, force: true });
+});
+
+async function options(outDir: string, reporter: Reporter, overrides: Partial<ReproduceOptions> = {}): Promise<ReproduceOptions> {
+  return {
+    targets: ['table4'],
+    outDir,
+    seeds: 2,
+    quick: true,
+    epochs: 1,
+    workers: 2,
+    backend: 'wasm',
+    workload: null,
+    reporter,
+    stopSignal: new Promise<void>(() => undefined),
+    versions: {},
+    workerScript,
+    command: 'scale reproduce table4 --quick --epochs 1',
+    ...overrides,
+  };
+}
+
+describe.skipIf(!existsSync(workerScript))('reproduce', () => {
+  it('trains, evaluates and writes the table in three formats; a rerun resumes with nothing left to do', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'scale-reproduce-'));
+    directories.push(outDir);
+    const reporter = new RecordingReporter();
+    const first = await reproduce(await options(outDir, reporter));
+    expect(first.pool.failed).toEqual([]);
+    // 2 methods x 2 seeds trained; 7 sizes x (4 learned + 4 heuristics) evaluated.
+    expect(first.pool.ranNow).toBe(4 + 7 * 8);
+    expect(reporter.reports.some((p) => p.stepsPerSec !== undefined)).toBe(true);
+    const table = JSON.parse(await readFile(join(outDir, 'table4.json'), 'utf8')) as Table;
+    const scale = table.rows.find((r) => r.label === 'scale' && r.source === 'ours');
+    for (const column of table.columns) expect(scale?.cells[column.key]).toMatchObject({ n: 2 });
+    expect(await readFile(join(outDir, 'table4.md'), 'utf8')).toContain("scale (paper's)");
+    expect((await readFile(join(outDir, 'table4.csv'), 'utf8')).split('\n')[0]).toMatch(/^table,kind,row/);
+    const record = JSON.parse(await readFile(join(outDir, 'reproduce.json'), 'utf8')) as { invocations: { command: string; jobsRun: number }[] };
+    expect(record.invocations[0]).toMatchObject({ command: 'scale reproduce table4 --quick --epochs 1', jobsRun: 60 });
+
+    const again = new RecordingReporter();
+    const second = await reproduce(await options(outDir, again));
+    expect(second.pool.ranNow).toBe(0);
+    expect(again.events).toEqual(['begin 60 60', 'end']);
+    expect(await readFile(join(outDir, 'table4.json'), 'utf8')).toBe(JSON.stringify(table, null, 2).concat('\n'));
+
+    await expect(reproduce(await options(outDir, again, { epochs: 2 }))).rejects.toBeInstanceOf(ReproductionMismatchError);
+  });
+
+  it('a stop request starts nothing new, keeps finished results and leaves the rest pending', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'scale-reproduce-'));
+    directories.push(outDir);
+    let stop = () => {};
+    const stopSignal = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    // Stop as soon as the first training run reports an epoch.
+    class StoppingReporter extends RecordingReporter {
+      override progress(job: Job, progress: JobProgress) {
+        super.progress(job, progress);
+        if (job.kind === 'train') stop();
+      }
+    }
+    const stopping = new StoppingReporter();
+    const result = await reproduce(await options(outDir, stopping, { targets: ['table3'], epochs: 3, stopSignal }));
+    expect(result.pool.stopped).toBe(true);
+    expect(result.pool.finished).toBeLessThan(6 * 2 + 6 * 2 + 4);
+    const table = JSON.parse(await readFile(join(outDir, 'table3.json'), 'utf8')) as Table;
+    expect(table.rows.find((r) => r.label === 'sac' && r.source === 'ours')?.cells.response).toBe('pending');
+    const record = JSON.parse(await readFile(join(outDir, 'reproduce.json'), 'utf8')) as { invocations: { stopped: boolean }[] };
+    expect(record.invocations[0]?.stopped).toBe(true);
+  });
+});

@@ -1,0 +1,80 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cellOf, directionalClaim, renderCsv, renderMarkdown, type Table } from './table.js';
+
+describe('directionalClaim', () => {
+  it('replicates when the 95% CI over seeds lies above zero', () => {
+    const claim = directionalClaim('c', 't', 8.9, [2.1, 2.4, 1.9]);
+    expect(claim.verdict).toBe('replicates');
+    expect(claim.ours?.low).toBeGreaterThan(0);
+    expect(claim.ours?.n).toBe(3);
+  });
+
+  it('does not replicate when the CI lies at or below zero, including no effect at all', () => {
+    expect(directionalClaim('c', 't', 8.9, [-1, -1.2, -0.9]).verdict).toBe('does not replicate');
+    expect(directionalClaim('c', 't', 8.9, [0, 0, 0]).verdict).toBe('does not replicate');
+  });
+
+  it('is inconclusive when the CI straddles zero or there is a single seed', () => {
+    expect(directionalClaim('c', 't', 8.9, [1, -1, 0.5]).verdict).toBe('inconclusive');
+    expect(directionalClaim('c', 't', 8.9, [5]).verdict).toBe('inconclusive');
+  });
+
+  it('is pending (no estimate) when no seed has finished, and skips unfinished seeds', () => {
+    expect(directionalClaim('c', 't', null, [Number.NaN, Number.NaN])).toMatchObject({ ours: null, verdict: 'inconclusive' });
+    expect(directionalClaim('c', 't', null, [1, Number.NaN, 1.1]).ours?.n).toBe(2);
+  });
+
+  it('answers our own questions yes or no', () => {
+    expect(directionalClaim('q', 't', null, [1, 1.1], true).verdict).toBe('yes');
+    expect(directionalClaim('q', 't', null, [-1, -1.1], true).verdict).toBe('no');
+  });
+
+  it('the CI is symmetric around the mean and contains it (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 2, maxLength: 10 }), (values) => {
+        const c = directionalClaim('c', 't', null, values);
+        if (c.ours === null) return false;
+        return c.ours.low <= c.ours.mean + 1e-9 && c.ours.high >= c.ours.mean - 1e-9 && Math.abs(c.ours.high - c.ours.mean - (c.ours.mean - c.ours.low)) < 1e-6;
+      }),
+    );
+  });
+});
+
+const table: Table = {
+  id: 'demo',
+  title: 'Demo',
+  notes: ['a note'],
+  columns: [
+    { key: '16', label: 'N=16' },
+    { key: '48', label: 'N=48' },
+  ],
+  rows: [
+    { label: 'scale', source: 'ours', over: 'seeds', cells: { '16': cellOf([4.5, 4.7]), '48': 'pending' } },
+    { label: 'scale', source: 'paper', over: '', cells: { '16': { mean: 4.58, ci95: null, n: 1 }, '48': null } },
+    { label: 'a, "quoted" | row', source: 'ours', over: 'episodes', cells: { '16': { mean: 1, ci95: 0.5, n: 30 }, '48': { mean: 2, ci95: null, n: 1 } } },
+  ],
+  claims: [directionalClaim('SRR helps', 'reduction > 0', 8.9, [1, 2, 3])],
+};
+
+describe('renderMarkdown', () => {
+  it("labels the paper's rows, marks pending and absent cells, and prints each claim with its verdict", () => {
+    const md = renderMarkdown(table);
+    expect(md).toContain("| scale (paper's) | 4.580 | — |");
+    expect(md).toContain('| scale | 4.600 ± 1.271 | pending |');
+    expect(md).toContain('a, "quoted" \\| row');
+    expect(md).toMatch(/\| SRR helps \| reduction > 0 \| 8\.900 \| 2\.000 \[-0\.484, 4\.484\] \(3\) \| \*\*inconclusive\*\* \|/);
+  });
+});
+
+describe('renderCsv', () => {
+  it('writes one line per present cell and per claim, quoting fields with commas or quotes', () => {
+    const lines = renderCsv(table).trim().split('\n');
+    expect(lines[0]).toBe('table,kind,row,source,over,column,mean,ci95,n,low,high,verdict');
+    // 2 + 1 (the paper's N=48 is absent) + 2 cells, 1 claim.
+    expect(lines).toHaveLength(1 + 5 + 1);
+    expect(lines).toContain('demo,cell,scale,ours,seeds,N=48,,,,,,pending');
+    expect(lines).toContain('demo,cell,"a, ""quoted"" | row",ours,episodes,N=16,1,0.5,30,,,');
+    expect(lines.at(-1)).toMatch(/^demo,claim,SRR helps,ours,seeds,reduction > 0,2,2\.48\d+,3,-0\.48\d+,4\.48\d+,inconclusive$/);
+  });
+});
