@@ -5,7 +5,7 @@ export { EVALUATION_SEED_BASE, evaluateChooser, evaluateHeuristic, FeatureBuffer
 export type { Chooser, EpisodeResult, EvaluationSetup, EvaluationSummary } from './evaluate.js';
 export { summarize, tCritical95 } from './statistics.js';
 export type { Summary } from './statistics.js';
-export { reproduce, expandTargets, resolveBudget, ReproductionMismatchError } from './reproduce.js';
+export { reproduce, expandTargets, resolveBudget, ReproductionLockedError, ReproductionMismatchError } from './reproduce.js';
 export type { ReproduceOptions, ReproduceResult } from './reproduce.js';
 export { planJobs, REGIMES, REPRODUCE_TARGETS, PAPER_METHODS, TABLE4_NODES, FULL_BUDGET, QUICK_BUDGET } from './plan.js';
 export type { Budget, Job, TrainJob, EvaluateJob, Regime, ReproduceTarget } from './plan.js';

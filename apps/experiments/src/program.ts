@@ -10,7 +10,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { type EvaluationSummary, evaluateChooser, networkChooser } from './evaluate.js';
 import { REPRODUCE_TARGETS, type ReproduceTarget } from './plan.js';
 import { LogReporter, type Reporter, TerminalReporter } from './progress.js';
-import { ReproductionMismatchError, reproduce } from './reproduce.js';
+import { ReproductionLockedError, ReproductionMismatchError, reproduce } from './reproduce.js';
 import { type TrainConfigInput, train } from './train.js';
 
 /** A bad flag or input: one line on stderr, exit code 2. */
@@ -142,10 +142,11 @@ function buildProgram(out: { code: number }): Command {
     .addOption(new Option('--jobs <n>', 'worker processes (default: the CPU count)').argParser(integer('--jobs')))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).default('wasm'))
     .option('--workload <spec>', 'wfformat:PATH, the real workflows of the `real` target')
+    .option('--report', 'run nothing: write the tables and figure from the results that have finished (safe while a reproduction runs)')
     .action(
       async (
         targets: string[],
-        flags: { out?: string; seeds?: number; quick?: boolean; epochs?: number; episodes?: number; jobs?: number; backend: string; workload?: string },
+        flags: { out?: string; seeds?: number; quick?: boolean; epochs?: number; episodes?: number; jobs?: number; backend: string; workload?: string; report?: boolean },
       ) => {
         for (const t of targets) if (!(REPRODUCE_TARGETS as readonly string[]).includes(t)) throw new UsageError(`target "${t}": expected one of ${REPRODUCE_TARGETS.join(', ')}`);
         const quick = flags.quick === true;
@@ -185,6 +186,7 @@ function buildProgram(out: { code: number }): Command {
             stopSignal,
             versions: versions(),
             workerScript: workerScript(),
+            reportOnly: flags.report === true,
             command: [
               'scale reproduce',
               ...targets,
@@ -247,7 +249,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return usage((errorText || error.message).trim().split('\n')[0]!.replace(/^error: /, ''));
     }
     if (error instanceof ConfigError) return usage(`${flagName(error.field)}: expected ${error.expected}, received ${JSON.stringify(error.received)}`);
-    if (error instanceof UsageError || error instanceof ReproductionMismatchError) return usage(error.message);
+    if (error instanceof UsageError || error instanceof ReproductionMismatchError || error instanceof ReproductionLockedError) return usage(error.message);
     if (error instanceof Error && /^(--resume|.* already holds a run)/.test(error.message)) return usage(error.message);
     if (error instanceof Error && error.name === 'CheckpointError') return usage(error.message);
     throw error;

@@ -22,7 +22,7 @@ function describe(progress: JobProgress): string {
 /** Progress bars on a terminal: one per worker (epoch or episode, steps/s, ETA, last reward) and one for all jobs. */
 export class TerminalReporter implements Reporter {
   private readonly bars = new cliProgress.MultiBar(
-    { format: ' {label} |{bar}| {value}/{total} {unit}  ETA {eta_formatted}  {detail}', hideCursor: true, clearOnComplete: false, etaBuffer: 20 },
+    { format: ' {label} {bar} {value}/{total} {unit}  ETA {eta_formatted}  {detail}', barsize: 16, hideCursor: true, clearOnComplete: false, etaBuffer: 20 },
     cliProgress.Presets.shades_classic,
   );
   private overall: cliProgress.SingleBar | null = null;
@@ -32,13 +32,13 @@ export class TerminalReporter implements Reporter {
 
   begin(total: number, alreadyFinished: number): void {
     this.done = alreadyFinished;
-    this.overall = this.bars.create(total, alreadyFinished, { label: 'all jobs'.padEnd(34), unit: 'jobs', detail: '' });
+    this.overall = this.bars.create(total, alreadyFinished, { label: 'all jobs'.padEnd(30), unit: 'jobs', detail: '' });
   }
 
   start(job: Job, worker: number): void {
     this.workerOf.set(job.id, worker);
     const bar = this.perWorker.get(worker);
-    const payload = { label: job.label.slice(0, 34).padEnd(34), unit: job.kind === 'train' ? 'epochs' : 'episodes', detail: '' };
+    const payload = { label: job.label.slice(0, 30).padEnd(30), unit: job.kind === 'train' ? 'epochs' : 'episodes', detail: '' };
     const total = job.kind === 'train' ? (job.config.epochs ?? 1000) : job.episodes;
     if (bar === undefined) this.perWorker.set(worker, this.bars.create(total, 0, payload));
     else bar.start(total, 0, payload);

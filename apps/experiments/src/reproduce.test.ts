@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { JobProgress } from './jobs.js';
 import type { Job } from './plan.js';
 import type { Reporter } from './progress.js';
-import { type ReproduceOptions, ReproductionMismatchError, reproduce } from './reproduce.js';
+import { type ReproduceOptions, ReproductionLockedError, ReproductionMismatchError, reproduce } from './reproduce.js';
 import type { Table } from './table.js';
 
 // The pool forks the built worker; the test task runs after the build (turbo), as the CLI does.
@@ -64,8 +64,11 @@ describe.skipIf(!existsSync(workerScript))('reproduce', () => {
   it('trains, evaluates and writes the table in three formats; a rerun resumes with nothing left to do', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'scale-reproduce-'));
     directories.push(outDir);
+    // A lock left by a process that is gone is taken over.
+    await writeFile(join(outDir, 'reproduce.lock'), '2147483646\n');
     const reporter = new RecordingReporter();
     const first = await reproduce(await options(outDir, reporter));
+    expect(existsSync(join(outDir, 'reproduce.lock'))).toBe(false);
     expect(first.pool.failed).toEqual([]);
     // 2 methods x 2 seeds trained; 7 sizes x (4 learned + 4 heuristics) evaluated.
     expect(first.pool.ranNow).toBe(4 + 7 * 8);
@@ -85,6 +88,16 @@ describe.skipIf(!existsSync(workerScript))('reproduce', () => {
     expect(await readFile(join(outDir, 'table4.json'), 'utf8')).toBe(JSON.stringify(table, null, 2).concat('\n'));
 
     await expect(reproduce(await options(outDir, again, { epochs: 2 }))).rejects.toBeInstanceOf(ReproductionMismatchError);
+
+    // A live reproduction holds the lock: a second one is refused, a report-only call still writes the tables.
+    await writeFile(join(outDir, 'reproduce.lock'), `${process.ppid}\n`);
+    await expect(reproduce(await options(outDir, again))).rejects.toBeInstanceOf(ReproductionLockedError);
+    await rm(join(outDir, 'table4.md'));
+    const report = await reproduce(await options(outDir, again, { reportOnly: true }));
+    expect(report.pool).toMatchObject({ ranNow: 0, finished: 60 });
+    expect(await readFile(join(outDir, 'table4.md'), 'utf8')).toContain("scale (paper's)");
+    const after = JSON.parse(await readFile(join(outDir, 'reproduce.json'), 'utf8')) as { invocations: unknown[] };
+    expect(after.invocations).toHaveLength(2);
   });
 
   it('a stop request starts nothing new, keeps finished results and leaves the rest pending', async () => {

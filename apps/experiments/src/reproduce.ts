@@ -1,8 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { figureSpec, readEpochRecords, renderSvg, trainingCurves } from './figure.js';
-import { writeJsonAtomic } from './jobs.js';
+import { jobFinished, writeJsonAtomic } from './jobs.js';
 import { type Budget, FULL_BUDGET, PAPER_METHODS, planJobs, QUICK_BUDGET, type ReproduceTarget, runDir, seedList } from './plan.js';
 import { type PoolResult, runJobs } from './pool.js';
 import type { Reporter } from './progress.js';
@@ -18,6 +18,43 @@ export class ReproductionMismatchError extends Error {
   ) {
     super(`${field}: the reproduction in --out was made with ${JSON.stringify(recorded)}, this call asks for ${JSON.stringify(requested)}; use the same settings to resume it, or another --out`);
     this.name = 'ReproductionMismatchError';
+  }
+}
+
+/** Another `scale reproduce` is running in the same `--out` (two would run the same jobs twice). */
+export class ReproductionLockedError extends Error {
+  constructor(
+    readonly outDir: string,
+    readonly pid: number,
+  ) {
+    super(`--out ${outDir}: another scale reproduce (pid ${pid}) is running there; wait for it, stop it, or use --report to write the tables from what has finished`);
+    this.name = 'ReproductionLockedError';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes `reproduce.lock` in the out dir (a stale lock, whose process is gone, is taken over); returns its release. */
+async function lock(outDir: string): Promise<() => Promise<void>> {
+  const path = join(outDir, 'reproduce.lock');
+  await mkdir(outDir, { recursive: true });
+  for (;;) {
+    try {
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new ReproductionLockedError(outDir, pid);
+      await rm(path, { force: true });
+    }
   }
 }
 
@@ -40,6 +77,8 @@ export interface ReproduceOptions {
   readonly workerScript: string;
   /** The command line, recorded with the wall time and the machine. */
   readonly command: string;
+  /** Only write the tables and figure from the results that exist (runs nothing; safe beside a running reproduction). */
+  readonly reportOnly?: boolean;
 }
 
 export interface ReproduceResult {
@@ -171,17 +210,27 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   }
   const jobs = planJobs({ targets, seeds, budget, backend: options.backend, workload: options.workload });
   const base: ReproductionRecord = { format: 'scale-reproduction', version: 1, budget, backend: options.backend, workload: options.workload ?? previous?.workload ?? null, invocations: previous?.invocations ?? [] };
-  await writeJsonAtomic(recordPath, base);
-
-  const pool = await runJobs(jobs, {
-    outDir: options.outDir,
-    workers: options.workers,
-    backend: options.backend,
-    versions: options.versions,
-    workerScript: options.workerScript,
-    reporter: options.reporter,
-    stopSignal: options.stopSignal,
-  });
+  let pool: PoolResult;
+  if (options.reportOnly === true) {
+    const finished = (await Promise.all(jobs.map((job) => jobFinished(options.outDir, job)))).filter(Boolean).length;
+    pool = { finished, ranNow: 0, failed: [], blocked: [], stopped: false };
+  } else {
+    const release = await lock(options.outDir);
+    try {
+      await writeJsonAtomic(recordPath, base);
+      pool = await runJobs(jobs, {
+        outDir: options.outDir,
+        workers: options.workers,
+        backend: options.backend,
+        versions: options.versions,
+        workerScript: options.workerScript,
+        reporter: options.reporter,
+        stopSignal: options.stopSignal,
+      });
+    } finally {
+      await release();
+    }
+  }
 
   const store = await ResultStore.load(options.outDir, jobs);
   const context: TableContext = { store, seeds, budget };
@@ -209,8 +258,9 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     stopped: pool.stopped,
     machine: machineDescription(),
   };
-  const record: ReproductionRecord = { ...base, invocations: [...base.invocations, invocation] };
-  await writeJsonAtomic(recordPath, record);
+  // A report-only call records nothing: it did no work, and a reproduction may be running beside it.
+  const record: ReproductionRecord = options.reportOnly === true ? (previous ?? base) : { ...base, invocations: [...base.invocations, invocation] };
+  if (options.reportOnly !== true) await writeJsonAtomic(recordPath, record);
   await writeFile(join(options.outDir, 'summary.md'), summaryMarkdown(record, tables, targets.includes('fig6')));
   written.push('reproduce.json', 'summary.md');
   return { pool, written, wallSeconds };
