@@ -1,6 +1,8 @@
 export { main } from './program.js';
 export { TrainConfigSchema, resolveTrainConfig, makeAgent, actingNetwork, train } from './train.js';
 export type { TrainConfig, TrainConfigInput } from './train.js';
+export { StaleResultError } from './jobs.js';
+export type { EvaluationRecord, JobProgress } from './jobs.js';
 export { EVALUATION_SEED_BASE, evaluateChooser, evaluateHeuristic, FeatureBuffer, networkChooser } from './evaluate.js';
 export type { Chooser, EpisodeResult, EvaluationSetup, EvaluationSummary } from './evaluate.js';
 export { summarize, tCritical95 } from './statistics.js';

@@ -4,7 +4,7 @@ import { loadNetwork } from '@scale/model';
 import { type FeatureStatistics, featureStatistics } from '@scale/srr';
 import { type EvaluationSummary, evaluateChooser, evaluateHeuristic, FeatureBuffer, networkChooser } from './evaluate.js';
 import type { EvaluateJob, Job, TrainJob } from './plan.js';
-import { train } from './train.js';
+import { resolveTrainConfig, train } from './train.js';
 
 /** What a worker reports while a job runs (drives the progress bars and log lines). */
 export interface JobProgress {
@@ -46,20 +46,49 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   await rename(temporary, path);
 }
 
-/** True when a training run has its final model and recorded all of its planned epochs. */
-export async function trainingFinished(outDir: string, job: TrainJob): Promise<boolean> {
-  const dir = join(outDir, job.dir);
-  if (!(await exists(join(dir, 'model')))) return false;
-  try {
-    const record = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { epochsDone?: number; config?: { epochs?: number } };
-    return record.epochsDone !== undefined && record.epochsDone === record.config?.epochs;
-  } catch {
-    return false;
+/** A finished result in `--out` was made with other settings than the job now planned for it (e.g. after a regime changed). */
+export class StaleResultError extends Error {
+  constructor(readonly path: string) {
+    super(`${path} was made with other settings than this reproduction plans for it; delete it to redo it, or use another --out`);
+    this.name = 'StaleResultError';
   }
 }
 
+/** True when a training run has its final model and recorded all of its planned epochs, with the planned config. */
+export async function trainingFinished(outDir: string, job: TrainJob): Promise<boolean> {
+  const dir = join(outDir, job.dir);
+  if (!(await exists(join(dir, 'model')))) return false;
+  let record: { epochsDone?: number; config?: { epochs?: number } };
+  try {
+    record = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as typeof record;
+  } catch {
+    return false;
+  }
+  const { resolvedMethod: _method, ...planned } = resolveTrainConfig(job.config);
+  if (JSON.stringify(record.config) !== JSON.stringify(planned)) throw new StaleResultError(dir);
+  return record.epochsDone !== undefined && record.epochsDone === record.config?.epochs;
+}
+
+/** What identifies an evaluation's settings (the label and dependencies may change without changing the result). */
+function evaluationSettings(job: EvaluateJob): string {
+  return JSON.stringify({ policy: job.policy, env: job.env, nodes: job.nodes, episodes: job.episodes, features: job.features });
+}
+
+async function evaluationFinished(outDir: string, job: EvaluateJob): Promise<boolean> {
+  const path = join(outDir, job.file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return false;
+  }
+  const recorded = (JSON.parse(text) as EvaluationRecord).job;
+  if (evaluationSettings(recorded) !== evaluationSettings(job)) throw new StaleResultError(path);
+  return true;
+}
+
 export async function jobFinished(outDir: string, job: Job): Promise<boolean> {
-  return job.kind === 'train' ? trainingFinished(outDir, job) : exists(join(outDir, job.file));
+  return job.kind === 'train' ? trainingFinished(outDir, job) : evaluationFinished(outDir, job);
 }
 
 async function runTraining(outDir: string, job: TrainJob, hooks: JobHooks): Promise<void> {
@@ -71,8 +100,9 @@ async function runTraining(outDir: string, job: TrainJob, hooks: JobHooks): Prom
   await train(job.config, dir, {
     resume,
     versions: hooks.versions,
+    // Stops only at epoch ends: the checkpoint then holds whole epochs, and a resumed run gives the
+    // numbers of an uninterrupted one (an epoch is about half a second).
     callbacks: [
-      { onStep: () => (hooks.stopRequested() ? false : undefined) },
       {
         onEpoch: (m) => {
           hooks.progress({ done: m.epoch, total: epochs, stepsPerSec: m.stepsPerSec, meanReward: m.meanReward });

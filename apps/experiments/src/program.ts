@@ -8,6 +8,7 @@ import { scaleSimMain } from '@scale/sim';
 import { ConfigError } from '@scale/workload';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type EvaluationSummary, evaluateChooser, networkChooser } from './evaluate.js';
+import { StaleResultError } from './jobs.js';
 import { REPRODUCE_TARGETS, type ReproduceTarget } from './plan.js';
 import { LogReporter, type Reporter, TerminalReporter } from './progress.js';
 import { ReproductionLockedError, ReproductionMismatchError, reproduce } from './reproduce.js';
@@ -249,7 +250,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return usage((errorText || error.message).trim().split('\n')[0]!.replace(/^error: /, ''));
     }
     if (error instanceof ConfigError) return usage(`${flagName(error.field)}: expected ${error.expected}, received ${JSON.stringify(error.received)}`);
-    if (error instanceof UsageError || error instanceof ReproductionMismatchError || error instanceof ReproductionLockedError) return usage(error.message);
+    if (error instanceof UsageError || error instanceof ReproductionMismatchError || error instanceof ReproductionLockedError || error instanceof StaleResultError) return usage(error.message);
     if (error instanceof Error && /^(--resume|.* already holds a run)/.test(error.message)) return usage(error.message);
     if (error instanceof Error && error.name === 'CheckpointError') return usage(error.message);
     throw error;

@@ -90,6 +90,8 @@ export interface ReproduceResult {
 
 interface Invocation {
   readonly command: string;
+  /** False while the invocation runs (or if it was killed before its end). */
+  readonly finished: boolean;
   readonly targets: readonly string[];
   readonly startedAt: string;
   readonly wallSeconds: number;
@@ -108,6 +110,23 @@ interface ReproductionRecord {
   readonly backend: string;
   readonly workload: string | null;
   readonly invocations: readonly Invocation[];
+}
+
+function invocationOf(options: ReproduceOptions, targets: readonly string[], started: number, fields: Partial<Invocation>): Invocation {
+  return {
+    command: options.command,
+    finished: false,
+    targets,
+    startedAt: new Date(started).toISOString(),
+    wallSeconds: (Date.now() - started) / 1000,
+    jobsRun: 0,
+    jobsFinished: 0,
+    jobsTotal: 0,
+    failed: [],
+    stopped: false,
+    machine: machineDescription(),
+    ...fields,
+  };
 }
 
 function machineDescription(): string {
@@ -172,10 +191,10 @@ function summaryMarkdown(record: ReproductionRecord, tables: readonly Table[], f
     `Budget: ${record.budget.epochs} epochs per run, ${record.budget.episodes} evaluation episodes per N up to 256 and ${record.budget.largeEpisodes} above${record.budget.quick ? ' (--quick)' : ''}; backend ${record.backend}.`,
     `Wall time over ${record.invocations.length} invocation(s): ${(total / 60).toFixed(1)} min.`,
     '',
-    '| command | started | wall time | jobs run | finished / total | stopped | failed | machine |',
+    '| command | started | wall time | jobs run | finished / total | outcome | failed | machine |',
     '|---|---|---|---|---|---|---|---|',
     ...record.invocations.map(
-      (i) => `| \`${i.command}\` | ${i.startedAt} | ${(i.wallSeconds / 60).toFixed(1)} min | ${i.jobsRun} | ${i.jobsFinished} / ${i.jobsTotal} | ${i.stopped ? 'yes' : 'no'} | ${i.failed.length} | ${i.machine} |`,
+      (i) => `| \`${i.command}\` | ${i.startedAt} | ${(i.wallSeconds / 60).toFixed(1)} min | ${i.jobsRun} | ${i.jobsFinished} / ${i.jobsTotal} | ${i.finished ? (i.stopped ? 'stopped (Ctrl-C)' : 'ran to the end') : 'cut off (killed before its end)'} | ${i.failed.length} | ${i.machine} |`,
     ),
     '',
     '## Verdicts',
@@ -197,7 +216,6 @@ function summaryMarkdown(record: ReproductionRecord, tables: readonly Table[], f
  */
 export async function reproduce(options: ReproduceOptions): Promise<ReproduceResult> {
   const started = Date.now();
-  const startedAt = new Date(started).toISOString();
   const targets = expandTargets(options.targets, options.workload);
   const budget = resolveBudget(options.quick, options.epochs, options.episodes);
   const seeds = seedList(options.seeds);
@@ -217,16 +235,42 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   } else {
     const release = await lock(options.outDir);
     try {
-      await writeJsonAtomic(recordPath, base);
+      // The invocation is recorded from its start and rewritten as jobs finish, so a killed run
+      // (a session that ends, a machine that goes down) still leaves its command and wall time.
+      let jobsRun = 0;
+      let finishedBefore = 0;
+      let writing = Promise.resolve();
+      const recordProgress = (extra: Partial<Invocation> = {}) => {
+        const current = invocationOf(options, targets, started, { jobsRun, jobsFinished: finishedBefore + jobsRun, jobsTotal: jobs.length, ...extra });
+        writing = writing.then(() => writeJsonAtomic(recordPath, { ...base, invocations: [...base.invocations, current] }));
+        return writing;
+      };
+      await recordProgress();
+      const reporter: Reporter = {
+        begin: (total, already) => {
+          finishedBefore = already;
+          options.reporter.begin(total, already);
+        },
+        start: (job, worker) => options.reporter.start(job, worker),
+        progress: (job, progress) => options.reporter.progress(job, progress),
+        finish: (job, status, message) => {
+          if (status === 'done') jobsRun += 1;
+          void recordProgress();
+          options.reporter.finish(job, status, message);
+        },
+        message: (text) => options.reporter.message(text),
+        end: () => options.reporter.end(),
+      };
       pool = await runJobs(jobs, {
         outDir: options.outDir,
         workers: options.workers,
         backend: options.backend,
         versions: options.versions,
         workerScript: options.workerScript,
-        reporter: options.reporter,
+        reporter,
         stopSignal: options.stopSignal,
       });
+      await writing;
     } finally {
       await release();
     }
@@ -245,19 +289,15 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   for (const table of tables) await writeTable(options.outDir, table, written);
   if (targets.includes('fig6')) await writeFigure(options.outDir, budget, seeds, written);
 
-  const wallSeconds = (Date.now() - started) / 1000;
-  const invocation: Invocation = {
-    command: options.command,
-    targets,
-    startedAt,
-    wallSeconds,
+  const invocation = invocationOf(options, targets, started, {
     jobsRun: pool.ranNow,
     jobsFinished: pool.finished,
     jobsTotal: jobs.length,
     failed: pool.failed.map((f) => `${f.label}: ${f.message}`),
     stopped: pool.stopped,
-    machine: machineDescription(),
-  };
+    finished: true,
+  });
+  const wallSeconds = invocation.wallSeconds;
   // A report-only call records nothing: it did no work, and a reproduction may be running beside it.
   const record: ReproductionRecord = options.reportOnly === true ? (previous ?? base) : { ...base, invocations: [...base.invocations, invocation] };
   if (options.reportOnly !== true) await writeJsonAtomic(recordPath, record);
