@@ -15,8 +15,13 @@ describe('directionalClaim', () => {
     expect(directionalClaim('c', 't', 8.9, [0, 0, 0]).verdict).toBe('does not replicate');
   });
 
-  it('is inconclusive when the CI straddles zero or there is a single seed', () => {
-    expect(directionalClaim('c', 't', 8.9, [1, -1, 0.5]).verdict).toBe('inconclusive');
+  it("does not replicate when the CI straddles zero but lies below the paper's value (its effect is ruled out)", () => {
+    expect(directionalClaim('c', 't', 8.9, [1, -1, 0.5]).verdict).toBe('does not replicate');
+  });
+
+  it("is inconclusive when the CI straddles zero and reaches the paper's value, or there is a single seed", () => {
+    expect(directionalClaim('c', 't', 8.9, [10, -10, 5]).verdict).toBe('inconclusive');
+    expect(directionalClaim('c', 't', null, [1, -1, 0.5]).verdict).toBe('inconclusive');
     expect(directionalClaim('c', 't', 8.9, [5]).verdict).toBe('inconclusive');
   });
 
@@ -63,7 +68,7 @@ describe('renderMarkdown', () => {
     expect(md).toContain("| scale (paper's) | 4.580 | — |");
     expect(md).toContain('| scale | 4.600 ± 1.271 | pending |');
     expect(md).toContain('a, "quoted" \\| row');
-    expect(md).toMatch(/\| SRR helps \| reduction > 0 \| 8\.900 \| 2\.000 \[-0\.484, 4\.484\] \(3\) \| \*\*inconclusive\*\* \|/);
+    expect(md).toMatch(/\| SRR helps \| reduction > 0 \| 8\.900 \| 2\.000 \[-0\.484, 4\.484\] \(3\) \| \*\*does not replicate\*\* \|/);
   });
 });
 
@@ -75,6 +80,6 @@ describe('renderCsv', () => {
     expect(lines).toHaveLength(1 + 5 + 1);
     expect(lines).toContain('demo,cell,scale,ours,seeds,N=48,,,,,,pending');
     expect(lines).toContain('demo,cell,"a, ""quoted"" | row",ours,episodes,N=16,1,0.5,30,,,');
-    expect(lines.at(-1)).toMatch(/^demo,claim,SRR helps,ours,seeds,reduction > 0,2,2\.48\d+,3,-0\.48\d+,4\.48\d+,inconclusive$/);
+    expect(lines.at(-1)).toMatch(/^demo,claim,SRR helps,ours,seeds,reduction > 0,2,2\.48\d+,3,-0\.48\d+,4\.48\d+,does not replicate$/);
   });
 });

@@ -56,10 +56,13 @@ export function paperCell(value: number | null | undefined): CellValue {
 }
 
 /**
- * The verdict of a directional claim "the statistic is > 0" from one value per training seed:
- * replicates when the 95% t-interval of the mean lies above 0, does not replicate when it lies at or
- * below 0 (no effect or the opposite one), inconclusive otherwise or with fewer than 2 seeds.
- * `question` words it as yes/no (our own questions, not the paper's claims).
+ * The verdict of a directional claim "the statistic is > 0" from one value per training seed, with
+ * the 95% t-interval of the mean:
+ * - replicates when the interval lies above 0;
+ * - does not replicate when it lies at or below 0 (no effect, or the opposite one), or when it lies
+ *   below the paper's value of the statistic (our data rule out an effect as large as the paper's);
+ * - inconclusive otherwise, or with fewer than 2 seeds.
+ * `question` words it as yes/no (our own questions, which have no paper value).
  */
 export function directionalClaim(claim: string, test: string, paper: number | null, perSeed: readonly number[], question = false): Claim {
   const values = perSeed.filter(Number.isFinite);
@@ -70,7 +73,7 @@ export function directionalClaim(claim: string, test: string, paper: number | nu
   let verdict: Verdict = 'inconclusive';
   if (values.length >= 2 && Number.isFinite(half)) {
     if (ours.low > 0) verdict = question ? 'yes' : 'replicates';
-    else if (ours.high <= 0) verdict = question ? 'no' : 'does not replicate';
+    else if (ours.high <= 0 || (paper !== null && paper > 0 && ours.high < paper)) verdict = question ? 'no' : 'does not replicate';
   }
   return { claim, test, paper, ours, verdict };
 }
