@@ -2,7 +2,7 @@
  * `pnpm --filter @scale/agents bench`: trains `scale` (PPO, cross-attention, SRR) at N = 16 with the
  * paper's collect and update sizes (4 envs x 256 steps, 8 passes of minibatch 256) for a few epochs
  * and prints end-to-end env steps per second (simulation, rollout and update together), one JSON line.
- * Usage: bench.ts [--epochs E] [--backend wasm|cpu] [--method m] [--update-epochs k] [--runs R]
+ * Usage: bench.ts [--epochs E] [--backend wasm|cpu] [--method m] [--update-epochs k] [--minibatch B] [--update-threads T] [--runs R]
  *
  * `--runs R` (R > 1) trains R independent runs at once, one process each (how `scale reproduce` uses
  * the cores: a run per worker), and also prints their summed steps/s as `ppo-train-parallel`.
@@ -46,7 +46,8 @@ if (runs > 1) {
 const backend = await useBackend(flag('--backend', 'wasm'));
 const nodes = 16;
 const env = new VectorEnv(4, { nodes });
-const agent = new PPO(env, resolveMethod(flag('--method', 'scale')), { seed: 42, mask: false, config: { updateEpochs: Number(flag('--update-epochs', '8')) } });
+const updateThreads = Number(flag('--update-threads', '1'));
+const agent = new PPO(env, resolveMethod(flag('--method', 'scale')), { seed: 42, mask: false, updateThreads, config: { updateEpochs: Number(flag('--update-epochs', '8')), minibatchSize: Number(flag('--minibatch', '256')) } });
 // The first epoch warms up JIT and wasm; measure the rest.
 await agent.learn({ epochs: 1 });
 const start = performance.now();
@@ -61,6 +62,8 @@ console.log(
     method: flag('--method', 'scale'),
     backend,
     N: nodes,
+    minibatch: Number(flag('--minibatch', '256')),
+    updateThreads,
     epochs,
     steps,
     stepsPerSec: Math.round(steps / seconds),

@@ -11,3 +11,15 @@ export class NonFiniteLossError extends Error {
     super(`epoch ${epoch}: ${term} is ${value}; training stopped, the last good checkpoint is kept`);
   }
 }
+
+/** An update thread (data-parallel gradients) failed or stopped making progress. */
+export class UpdateThreadError extends Error {
+  override readonly name = 'UpdateThreadError';
+  constructor(
+    /** Which update thread (1 .. updateThreads - 1; the training thread is 0). */
+    readonly thread: number,
+    readonly reason: string,
+  ) {
+    super(`update thread ${thread}: ${reason}`);
+  }
+}

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { FastNetwork, Network, type ObservationLike, PackedAdam, batchObservations, batchTensors, maskLogits, type ModelConfigInput } from '@scale/model';
-import { type SrrConfig, srrLoss } from '@scale/srr';
+import { type MomentsData, type SrrConfig, featureMoments, momentsData, poolMoments, srrLoss, srrLossFromMoments } from '@scale/srr';
 import { Rng, type RngState, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 import { BaseAgent, type CommonAgentOptions, rngFrom } from './base-agent.js';
 import type { Callback } from './callbacks.js';
 import { NonFiniteLossError } from './errors.js';
 import { computeGae } from './gae.js';
+import { GradientThreads } from './gradient-threads.js';
+import type { ShardArrays } from './internal/shard-channel.js';
 import { copyObservation } from './internal/observations.js';
 import { applyMask, argmax, logSumExp, sampleCategorical } from './internal/sampling.js';
 import type { Method } from './method.js';
@@ -52,6 +54,13 @@ export interface PpoOptions extends CommonAgentOptions {
   readonly config?: PpoConfigInput;
   /** Network overrides (encoder, widths); `servers` is required for the MLP encoder. */
   readonly model?: Omit<ModelConfigInput, 'encoder' | 'outputs' | 'seed'>;
+  /**
+   * Threads that compute each minibatch's gradient (data parallel; default 1). With k > 1 this
+   * thread and k - 1 worker threads each take 1/k of the minibatch, exchange their feature moments
+   * mid-forward so SRR still sees the whole minibatch, and their gradients are summed: the same
+   * update up to float summation order. An execution setting like a device, not a hyperparameter.
+   */
+  readonly updateThreads?: number;
 }
 
 /** The PPO loss terms of one minibatch (tensors, inside the caller's tidy). */
@@ -98,6 +107,102 @@ export function ppoLoss(args: {
   return { loss, policyLoss, valueLoss, entropy, approxKl, clipFraction };
 }
 
+/** The loss settings a shard's gradient needs (the same on every thread). */
+export interface PpoShardSettings {
+  readonly clipCoef: number;
+  readonly entCoef: number;
+  readonly vfCoef: number;
+  /** Mask mode: invalid actions' logits are masked. */
+  readonly mask: boolean;
+  readonly srr: SrrConfig | null;
+  readonly epoch: number;
+}
+
+/** Trades this shard's feature moments for the other shards' (combined); blocks until they arrive. */
+export type MomentsExchange = (local: MomentsData) => MomentsData;
+
+/** The diagnostics `ppoShardGradients` returns, in this order. */
+export const SHARD_DIAGNOSTICS = ['ppoLoss', 'policyLoss', 'valueLoss', 'entropy', 'approxKl', 'clipFraction', 'srrDecorrelation', 'srrKl', 'srrTotal', 'srrWeight'] as const;
+
+/**
+ * The gradient of the PPO (+ SRR) loss on one shard of a minibatch, packed in the network's
+ * variable order. The PPO terms are means over the whole minibatch (`shard.weight` = this shard's
+ * share of its rows), so shards' gradients add up to the minibatch's. SRR needs the whole
+ * minibatch's feature covariance: with `exchange` null the shard is the minibatch; otherwise the
+ * shard's moments are pooled with the others' (see `poolMoments`). Diagnostics (in the order of
+ * `SHARD_DIAGNOSTICS`): the PPO terms weighted by `shard.weight`, the SRR terms of the minibatch.
+ */
+export function ppoShardGradients(network: Network, shard: ShardArrays, settings: PpoShardSettings, exchange: MomentsExchange | null): { gradients: Float32Array; diagnostics: Float64Array } {
+  const variables = network.trainableVariables();
+  let srrWeight = 0;
+  let diagnostics: Float64Array = new Float64Array(0);
+  const gradients = tf.tidy(() => {
+    const { batch, weight } = shard;
+    const input = batchTensors(batch, network.config.taskFeatures, network.config.serverFeatures);
+    const actionOneHot = tf.oneHot(tf.tensor1d(shard.actions, 'int32'), batch.n) as tf.Tensor2D;
+    const oldLogProb = tf.tensor1d(shard.oldLogProbs);
+    const advantage = tf.tensor1d(shard.advantages);
+    const target = tf.tensor1d(shard.returns);
+    let kept: tf.Tensor1D | null = null;
+    const { grads } = tf.variableGrads(() => {
+      const out = network.apply(input);
+      const logits = settings.mask ? maskLogits(out.logits as tf.Tensor2D, input.mask) : (out.logits as tf.Tensor2D);
+      const terms = ppoLoss({
+        logits,
+        actionOneHot,
+        oldLogProb,
+        advantage,
+        value: out.value as tf.Tensor1D,
+        target,
+        clipCoef: settings.clipCoef,
+        entCoef: settings.entCoef,
+        vfCoef: settings.vfCoef,
+      });
+      const weighted = (t: tf.Scalar): tf.Scalar => (weight === 1 ? t : (tf.mul(t, weight) as tf.Scalar));
+      let loss = weighted(terms.loss);
+      let srrDecorrelation: tf.Tensor = tf.scalar(0);
+      let srrKl: tf.Tensor = tf.scalar(0);
+      let srrTotal: tf.Tensor = tf.scalar(0);
+      if (settings.srr !== null) {
+        let srr: ReturnType<typeof srrLoss>;
+        if (exchange === null) {
+          srr = srrLoss(out.feature, settings.epoch, settings.srr);
+        } else {
+          const local = featureMoments(out.feature);
+          srr = srrLossFromMoments(poolMoments(local, exchange(momentsData(local))), settings.epoch, settings.srr);
+        }
+        // Every shard adds the minibatch's SRR term: its gradient reaches each shard's own features only.
+        loss = tf.add(loss, srr.total);
+        srrDecorrelation = srr.decorrelation;
+        srrKl = srr.kl;
+        srrTotal = srr.total;
+        srrWeight = srr.weight;
+      }
+      kept = tf.keep(
+        tf.stack([
+          weighted(terms.loss),
+          weighted(terms.policyLoss),
+          weighted(terms.valueLoss),
+          weighted(terms.entropy),
+          weighted(terms.approxKl),
+          weighted(terms.clipFraction),
+          srrDecorrelation,
+          srrKl,
+          srrTotal,
+        ]) as tf.Tensor1D,
+      );
+      return loss as tf.Scalar;
+    }, variables);
+    const values = (kept as unknown as tf.Tensor1D).dataSync();
+    (kept as unknown as tf.Tensor1D).dispose();
+    diagnostics = Float64Array.from([...values, srrWeight]);
+    return tf.concat(variables.map((v) => tf.reshape(grads[v.name] as tf.Tensor, [-1])));
+  });
+  const packed = gradients.dataSync() as Float32Array;
+  gradients.dispose();
+  return { gradients: packed, diagnostics };
+}
+
 /**
  * Proximal Policy Optimization (Schulman et al. 2017) as in CleanRL's ppo.py, on the shared-encoder
  * actor-critic: pointer policy and critic on the attention feature (or the MLP baseline). With
@@ -118,6 +223,10 @@ export class PPO extends BaseAgent {
   private shuffleRng: Rng;
   private readonly srr: SrrConfig | null;
   private readonly scratch = new Float64Array(1024);
+  /** Threads per minibatch gradient (`PpoOptions.updateThreads`). */
+  readonly updateThreads: number;
+  /** The worker threads, started at the first update when `updateThreads` > 1. */
+  private threads: GradientThreads | null = null;
 
   constructor(env: VecEnvLike, method: Method, options: PpoOptions) {
     super(env, method, options);
@@ -130,6 +239,9 @@ export class PPO extends BaseAgent {
     const root = new Rng(options.seed);
     this.actionRng = root.child('ppo:actions');
     this.shuffleRng = root.child('ppo:minibatches');
+    const threads = options.updateThreads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new RangeError(`updateThreads: expected an integer in [1, 64], received ${threads}`);
+    this.updateThreads = threads;
   }
 
   act(observations: readonly ObservationLike[], options: { deterministic?: boolean } = {}): Int32Array {
@@ -252,7 +364,10 @@ export class PPO extends BaseAgent {
     };
   }
 
-  /** One gradient step on a minibatch; returns its diagnostics (one read-back from the device). */
+  /**
+   * One gradient step on a minibatch; returns its diagnostics. With `updateThreads` k > 1 the
+   * minibatch is cut into k contiguous shards, this thread computing the first.
+   */
   private updateMinibatch(
     batchIndices: readonly number[],
     rollout: {
@@ -265,64 +380,41 @@ export class PPO extends BaseAgent {
     epoch: number,
     learningRate: number,
   ): Record<'policyLoss' | 'valueLoss' | 'entropy' | 'approxKl' | 'clipFraction' | 'srrDecorrelation' | 'srrKl' | 'gradNorm' | 'srrWeight', number> {
-    const batch = batchObservations(batchIndices.map((i) => rollout.observations[i] as ObservationLike));
-    const actions = Int32Array.from(batchIndices, (i) => rollout.actions[i] as number);
-    const oldLogProbs = Float32Array.from(batchIndices, (i) => rollout.logProbs[i] as number);
+    // Advantages are normalized over the whole minibatch, before it is cut into shards.
     const advantages = Float64Array.from(batchIndices, (i) => rollout.advantages[i] as number);
-    const returns = Float32Array.from(batchIndices, (i) => rollout.returns[i] as number);
     if (this.config.normAdv) normalize(advantages);
-    const variables = this.network.trainableVariables();
-    let srrWeight = 0;
-    let values: Float32Array = new Float32Array(0);
-    let gradNorm = 0;
-    tf.tidy(() => {
-      const input = batchTensors(batch);
-      const actionOneHot = tf.oneHot(tf.tensor1d(actions, 'int32'), batch.n) as tf.Tensor2D;
-      const oldLogProb = tf.tensor1d(oldLogProbs);
-      const advantage = tf.tensor1d(Float32Array.from(advantages));
-      const target = tf.tensor1d(returns);
-      let diagnostics: tf.Tensor1D | null = null;
-      const { grads } = tf.variableGrads(() => {
-        const out = this.network.apply(input);
-        const logits = this.common.mask ? maskLogits(out.logits as tf.Tensor2D, input.mask) : (out.logits as tf.Tensor2D);
-        const terms = ppoLoss({
-          logits,
-          actionOneHot,
-          oldLogProb,
-          advantage,
-          value: out.value as tf.Tensor1D,
-          target,
-          clipCoef: this.config.clipCoef,
-          entCoef: this.config.entCoef,
-          vfCoef: this.config.vfCoef,
-        });
-        const { policyLoss, valueLoss, entropy, approxKl, clipFraction } = terms;
-        let loss = terms.loss;
-        let srrDecorrelation: tf.Tensor = tf.scalar(0);
-        let srrKl: tf.Tensor = tf.scalar(0);
-        if (this.srr !== null) {
-          const srr = srrLoss(out.feature, epoch, this.srr);
-          loss = tf.add(loss, srr.total);
-          srrDecorrelation = srr.decorrelation;
-          srrKl = srr.kl;
-          srrWeight = srr.weight;
-        }
-        diagnostics = tf.keep(tf.stack([loss, policyLoss, valueLoss, entropy, approxKl, clipFraction, srrDecorrelation, srrKl]) as tf.Tensor1D);
-        return loss as tf.Scalar;
-      }, variables);
-      const kept = diagnostics as unknown as tf.Tensor1D;
-      values = kept.dataSync() as Float32Array;
-      kept.dispose();
-      for (const [position, term] of ['loss', 'policyLoss', 'valueLoss'].entries()) {
-        const value = values[position] as number;
-        if (!Number.isFinite(value)) throw new NonFiniteLossError(epoch, term, value);
-      }
-      gradNorm = this.optimizer.apply(
-        variables.map((v) => grads[v.name] as tf.Tensor),
-        learningRate,
-      ).gradNorm;
-    });
-    const [, policyLoss, valueLoss, entropy, approxKl, clipFraction, srrDecorrelation, srrKl] = Array.from(values);
+    const shardCount = Math.min(this.updateThreads, batchIndices.length);
+    const shards: ShardArrays[] = [];
+    for (let s = 0; s < shardCount; s++) {
+      const from = Math.floor((s * batchIndices.length) / shardCount);
+      const to = Math.floor(((s + 1) * batchIndices.length) / shardCount);
+      const rows = batchIndices.slice(from, to);
+      shards.push({
+        batch: batchObservations(rows.map((i) => rollout.observations[i] as ObservationLike)),
+        actions: Int32Array.from(rows, (i) => rollout.actions[i] as number),
+        oldLogProbs: Float32Array.from(rows, (i) => rollout.logProbs[i] as number),
+        advantages: Float32Array.from(advantages.subarray(from, to)),
+        returns: Float32Array.from(rows, (i) => rollout.returns[i] as number),
+        weight: shardCount === 1 ? 1 : rows.length / batchIndices.length,
+      });
+    }
+    const settings = { clipCoef: this.config.clipCoef, entCoef: this.config.entCoef, vfCoef: this.config.vfCoef, mask: this.common.mask, srr: this.srr, epoch };
+    let result: { gradients: Float32Array; diagnostics: Float64Array };
+    if (shardCount === 1) {
+      result = ppoShardGradients(this.network, shards[0] as ShardArrays, settings, null);
+    } else {
+      this.threads ??= new GradientThreads(this.network, this.updateThreads, settings);
+      result = this.threads.compute(shards, epoch, this.optimizer.parameters);
+    }
+    const d = result.diagnostics;
+    const [ppoLossValue, policyLoss, valueLoss, entropy, approxKl, clipFraction, srrDecorrelation, srrKl, srrTotal, srrWeight] = Array.from(d) as number[];
+    const terms: [string, number][] = [
+      ['loss', (ppoLossValue as number) + (srrTotal as number)],
+      ['policyLoss', policyLoss as number],
+      ['valueLoss', valueLoss as number],
+    ];
+    for (const [term, value] of terms) if (!Number.isFinite(value)) throw new NonFiniteLossError(epoch, term, value);
+    const { gradNorm } = this.optimizer.applyFlat(result.gradients, learningRate);
     return {
       policyLoss: policyLoss as number,
       valueLoss: valueLoss as number,
@@ -332,7 +424,7 @@ export class PPO extends BaseAgent {
       srrDecorrelation: srrDecorrelation as number,
       srrKl: srrKl as number,
       gradNorm,
-      srrWeight,
+      srrWeight: srrWeight as number,
     };
   }
 
@@ -354,6 +446,8 @@ export class PPO extends BaseAgent {
     this.fast.refresh();
   }
   dispose(): void {
+    this.threads?.dispose();
+    this.threads = null;
     this.network.dispose();
   }
 }

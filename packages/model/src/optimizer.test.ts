@@ -43,4 +43,19 @@ describe('PackedAdam', () => {
     expect(state.m[0]).toBeCloseTo((3 * 0.5) / (5 + 1e-6), 6);
     tf.dispose([v, grad]);
   });
+
+  it('takes the same step from packed gradients (applyFlat) as from tensors, and checks their count', () => {
+    const a = [tf.variable(tf.tensor([[1, 2], [3, 4]])), tf.variable(tf.tensor([5, 6]))];
+    const b = a.map((v) => tf.variable(v.clone()));
+    const grads = [tf.tensor([[0.1, -0.2], [0.3, -0.4]]), tf.tensor([0.5, -0.6])];
+    const byTensors = new PackedAdam(a, { maxGradNorm: 0.5 });
+    const byFlat = new PackedAdam(b, { maxGradNorm: 0.5 });
+    expect(byFlat.size).toBe(6);
+    byTensors.apply(grads, 0.1);
+    byFlat.applyFlat(Float32Array.from([0.1, -0.2, 0.3, -0.4, 0.5, -0.6]), 0.1);
+    for (let i = 0; i < 2; i++) expect(Array.from(b[i]!.dataSync())).toEqual(Array.from(a[i]!.dataSync()));
+    expect(Array.from(byFlat.parameters)).toEqual([...a[0]!.dataSync(), ...a[1]!.dataSync()]);
+    expect(() => byFlat.applyFlat(new Float32Array(5), 0.1)).toThrow(/expected 6 packed gradient values, received 5/);
+    tf.dispose([...a, ...b, ...grads]);
+  });
 });

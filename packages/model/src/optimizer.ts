@@ -80,6 +80,15 @@ export class PackedAdam {
     const flat = tf.tidy(() => tf.concat(grads.map((g) => tf.reshape(g, [-1]))));
     const g = flat.dataSync() as Float32Array;
     flat.dispose();
+    return this.applyFlat(g, learningRate);
+  }
+
+  /**
+   * Applies one update from gradients already packed in the variables' order (`size` values), e.g.
+   * summed over data-parallel shards.
+   */
+  applyFlat(g: Float32Array, learningRate: number): AdamStepResult {
+    if (g.length !== this.params.length) throw new RangeError(`PackedAdam: expected ${this.params.length} packed gradient values, received ${g.length}`);
     let sumSquares = 0;
     for (let i = 0; i < g.length; i++) sumSquares += (g[i] as number) * (g[i] as number);
     const gradNorm = Math.sqrt(sumSquares);
@@ -104,6 +113,16 @@ export class PackedAdam {
       tf.tidy(() => variable.assign(tf.tensor(params.subarray(offset, offset + variable.size), variable.shape, 'float32')));
     });
     return { gradNorm };
+  }
+
+  /** Parameter count of all the variables together. */
+  get size(): number {
+    return this.params.length;
+  }
+
+  /** The packed parameter values after the last update (a read-only view; do not write). */
+  get parameters(): Float32Array {
+    return this.params;
   }
 
   getState(): AdamState {

@@ -1,0 +1,213 @@
+import type { ObservationBatch } from '@scale/model';
+import type { MomentsData } from '@scale/srr';
+import { UpdateThreadError } from '../errors.js';
+
+/**
+ * The shared memory between the training thread and one update thread, and the handshake on it.
+ * Everything a gradient step needs crosses here without a message: the parameters, the shard of
+ * the minibatch, the feature moments both ways (mid-forward, for SRR) and the gradient back. Each
+ * side blocks with `Atomics.wait` on a sequence number the other side raises; a step costs a few
+ * memcpys and three wake-ups, not a postMessage round trip.
+ */
+
+/** Int32 control slots. Sequence slots hold the number of the step they last completed. */
+export const Slot = {
+  /** Main -> worker: a new step (its sequence number). */
+  command: 0,
+  /** Worker -> main: this shard's feature moments are in `momentsOut`. */
+  moments: 1,
+  /** Main -> worker: the other shards' combined moments are in `momentsIn`. */
+  remote: 2,
+  /** Worker -> main: gradient and diagnostics are written. */
+  done: 3,
+  /** Worker -> main: 1 once the worker has loaded its backend and built its network. */
+  ready: 4,
+  /** Worker -> main: 1 after a failure; the message is in `error`. */
+  failed: 5,
+  errorLength: 6,
+  // The step's header, written by main before `command`.
+  size: 8,
+  n: 9,
+  padded: 10,
+  epoch: 11,
+} as const;
+
+const CONTROL_INTS = 16;
+const SCALARS = 8;
+const DIAGNOSTICS = 16;
+const ERROR_BYTES = 4096;
+
+/** Floats one shard of `size` rows with `n` server slots needs in `data`. */
+export function shardFloats(size: number, n: number, taskFeatures: number, serverFeatures: number): number {
+  // task, servers, present, mask, counts, then actions, old log-probs, advantages, returns
+  return size * (taskFeatures + n * serverFeatures + 2 * n + 5);
+}
+
+/** The arrays of one minibatch shard (what `ppoShardGradients` reads). */
+export interface ShardArrays {
+  readonly batch: ObservationBatch;
+  readonly actions: Int32Array;
+  readonly oldLogProbs: Float32Array;
+  readonly advantages: Float32Array;
+  readonly returns: Float32Array;
+  readonly weight: number;
+}
+
+export interface ChannelShape {
+  /** Packed parameter count. */
+  readonly parameters: number;
+  /** Feature width d (the moments are 1 + d + d^2 values). */
+  readonly featureSize: number;
+  /** Floats reserved for a shard's data. */
+  readonly capacity: number;
+}
+
+export class ShardChannel {
+  readonly control: Int32Array;
+  readonly scalars: Float64Array;
+  readonly momentsOut: Float64Array;
+  readonly momentsIn: Float64Array;
+  readonly diagnostics: Float64Array;
+  readonly params: Float32Array;
+  readonly gradients: Float32Array;
+  readonly data: Float32Array;
+  readonly error: Uint8Array;
+
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly shape: ChannelShape,
+  ) {
+    const d = shape.featureSize;
+    const momentsLength = 1 + d + d * d;
+    let offset = 0;
+    const take = (bytes: number): number => {
+      const at = offset;
+      offset += Math.ceil(bytes / 8) * 8;
+      return at;
+    };
+    this.control = new Int32Array(buffer, take(CONTROL_INTS * 4), CONTROL_INTS);
+    this.scalars = new Float64Array(buffer, take(SCALARS * 8), SCALARS);
+    this.momentsOut = new Float64Array(buffer, take(momentsLength * 8), momentsLength);
+    this.momentsIn = new Float64Array(buffer, take(momentsLength * 8), momentsLength);
+    this.diagnostics = new Float64Array(buffer, take(DIAGNOSTICS * 8), DIAGNOSTICS);
+    this.params = new Float32Array(buffer, take(shape.parameters * 4), shape.parameters);
+    this.gradients = new Float32Array(buffer, take(shape.parameters * 4), shape.parameters);
+    this.data = new Float32Array(buffer, take(shape.capacity * 4), shape.capacity);
+    this.error = new Uint8Array(buffer, take(ERROR_BYTES), ERROR_BYTES);
+  }
+
+  static bytes(shape: ChannelShape): number {
+    const d = shape.featureSize;
+    const round = (bytes: number) => Math.ceil(bytes / 8) * 8;
+    return (
+      round(CONTROL_INTS * 4) + round(SCALARS * 8) + 2 * round((1 + d + d * d) * 8) + round(DIAGNOSTICS * 8) + 2 * round(shape.parameters * 4) + round(shape.capacity * 4) + ERROR_BYTES
+    );
+  }
+
+  static create(shape: ChannelShape): ShardChannel {
+    return new ShardChannel(new SharedArrayBuffer(ShardChannel.bytes(shape)), shape);
+  }
+
+  /** Raises a slot to `value` and wakes the other side. */
+  signal(slot: number, value: number): void {
+    Atomics.store(this.control, slot, value);
+    Atomics.notify(this.control, slot);
+  }
+
+  /**
+   * Blocks until `slot` reaches `value`. With `stallMs`, a worker that reports a failure or makes
+   * no progress for that long raises `UpdateThreadError` instead of hanging the training thread.
+   */
+  waitFor(slot: number, value: number, stallMs: number | null, thread: number): void {
+    const started = performance.now();
+    for (;;) {
+      const current = Atomics.load(this.control, slot);
+      if (current >= value) return;
+      if (Atomics.load(this.control, Slot.failed) !== 0) throw new UpdateThreadError(thread, this.errorMessage());
+      Atomics.wait(this.control, slot, current, stallMs === null ? undefined : Math.min(stallMs, 250));
+      if (stallMs !== null && Atomics.load(this.control, slot) < value && performance.now() - started > stallMs) {
+        throw new UpdateThreadError(thread, `no progress in ${stallMs / 1000} s`);
+      }
+    }
+  }
+
+  fail(error: unknown): void {
+    const text = new TextEncoder().encode(error instanceof Error ? (error.stack ?? error.message) : String(error)).subarray(0, ERROR_BYTES);
+    this.error.set(text);
+    Atomics.store(this.control, Slot.errorLength, text.length);
+    this.signal(Slot.failed, 1);
+  }
+
+  errorMessage(): string {
+    return new TextDecoder().decode(this.error.slice(0, Atomics.load(this.control, Slot.errorLength)));
+  }
+
+  /** Writes a shard and its header (main side, before raising `command`). */
+  writeShard(shard: ShardArrays, epoch: number, taskFeatures: number, serverFeatures: number): void {
+    const { batch } = shard;
+    const needed = shardFloats(batch.size, batch.n, taskFeatures, serverFeatures);
+    if (needed > this.data.length) throw new RangeError(`shard of ${batch.size} x ${batch.n} needs ${needed} floats, the channel holds ${this.data.length}`);
+    const { control, data } = this;
+    control[Slot.size] = batch.size;
+    control[Slot.n] = batch.n;
+    control[Slot.padded] = batch.present === null ? 0 : 1;
+    control[Slot.epoch] = epoch;
+    this.scalars[0] = shard.weight;
+    let at = 0;
+    const put = (values: ArrayLike<number>) => {
+      data.set(values, at);
+      at += values.length;
+    };
+    put(batch.task);
+    put(batch.servers);
+    put(batch.present ?? new Uint8Array(batch.size * batch.n));
+    put(batch.mask);
+    put(batch.counts);
+    put(shard.actions);
+    put(shard.oldLogProbs);
+    put(shard.advantages);
+    put(shard.returns);
+  }
+
+  /** Reads the shard main wrote (worker side); the arrays are copies. */
+  readShard(taskFeatures: number, serverFeatures: number): { shard: ShardArrays; epoch: number } {
+    const { control, data } = this;
+    const size = control[Slot.size] as number;
+    const n = control[Slot.n] as number;
+    let at = 0;
+    const take = (length: number) => {
+      const view = data.subarray(at, at + length);
+      at += length;
+      return view;
+    };
+    const task = take(size * taskFeatures).slice();
+    const servers = take(size * n * serverFeatures).slice();
+    const present = Uint8Array.from(take(size * n));
+    const mask = Uint8Array.from(take(size * n));
+    const counts = Int32Array.from(take(size));
+    const batch: ObservationBatch = { size, n, task, servers, present: control[Slot.padded] === 1 ? present : null, mask, counts };
+    const shard: ShardArrays = {
+      batch,
+      actions: Int32Array.from(take(size)),
+      oldLogProbs: take(size).slice(),
+      advantages: take(size).slice(),
+      returns: take(size).slice(),
+      weight: this.scalars[0] as number,
+    };
+    return { shard, epoch: control[Slot.epoch] as number };
+  }
+}
+
+export function writeMoments(target: Float64Array, moments: MomentsData): void {
+  target[0] = moments.count;
+  target.set(moments.mean, 1);
+  target.set(moments.m2, 1 + moments.mean.length);
+}
+
+export function readMoments(source: Float64Array, featureSize: number): MomentsData {
+  return {
+    count: source[0] as number,
+    mean: source.slice(1, 1 + featureSize),
+    m2: source.slice(1 + featureSize, 1 + featureSize + featureSize * featureSize),
+  };
+}
