@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Sums the vitest JSON reports of every workspace package into the plain closing line CI reads:
 // "N passed, N failed, N skipped". A package with test files but no report (the runner crashed)
-// counts as one failure, so a broken run can never look green.
+// counts as one failure, and so does a failed lint, build or typecheck (TEST_STATUS), so a broken
+// run can never look green.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -27,6 +28,12 @@ for (const group of ['packages', 'apps']) {
     skipped += r.numPendingTests + (r.numTodoTests ?? 0);
     console.log(`${dir}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
   }
+}
+// The README's test command also lints, builds and typechecks. If it failed while every test passed,
+// one of those failed: count it, so that a red run can never end with "0 failed".
+if (process.env.TEST_STATUS !== undefined && process.env.TEST_STATUS !== '0' && failed === 0) {
+  console.log(`pnpm test: exit ${process.env.TEST_STATUS} with every test passing (lint, build or typecheck failed; see above) (failed)`);
+  failed += 1;
 }
 // .ci/run's `scale reproduce --quick` (the README's main job) counts as one check: it must succeed within 3 minutes.
 if (process.env.REPRODUCE_STATUS !== undefined) {

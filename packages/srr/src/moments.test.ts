@@ -54,7 +54,13 @@ describe('feature moments', () => {
     const epoch = 40;
     const fullLoss = tf.tidy(() => srrLoss(tf.tensor2d(whole, [48, dim]), epoch, config).total.dataSync()[0] as number);
     const fullGrad = tf.tidy(() => tf.grad((x: tf.Tensor) => srrLoss(x as tf.Tensor2D, epoch, config).total)(tf.tensor2d(whole, [48, dim])).dataSync());
-    const data = shards.map((s) => tf.tidy(() => momentsData(featureMoments(tf.tensor2d(s, [s.length / dim, dim])))));
+    const data = shards.map((s) => {
+      const features = tf.tensor2d(s, [s.length / dim, dim]);
+      const moments = featureMoments(features);
+      const read = momentsData(moments);
+      tf.dispose([features, moments.mean, moments.m2]);
+      return read;
+    });
     let offset = 0;
     shards.forEach((shard, index) => {
       // The other shards' moments, combined in shard order: what a thread receives.
