@@ -4,12 +4,10 @@
  * same loop on T worker threads at once (T = 0: on the main thread alone) and prints ms per gradient
  * for each, one JSON line. The data-parallel update (`updateThreads`) can gain at most this.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { Network, batchObservations, batchTensors, useBackend } from '@scale/model';
+import { typeScriptWorkerScript } from '../src/internal/worker-entry.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -51,11 +49,9 @@ if (!isMainThread) {
   if (threads === 0) {
     console.log(JSON.stringify({ what: 'gradient-ms', rows, thread: 'main', ms: Number((await measure(rows)).toFixed(2)) }));
   } else {
-    const tsx = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-    const self = import.meta.url;
     const results = await Promise.all(
       Array.from({ length: threads }, () => {
-        const worker = new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(self)}); });`, { eval: true, workerData: rows });
+        const worker = new Worker(typeScriptWorkerScript(import.meta.url), { eval: true, workerData: rows });
         return new Promise<number>((resolve, reject) => {
           worker.once('message', (ms: number) => void worker.terminate().then(() => resolve(ms)));
           worker.once('error', reject);

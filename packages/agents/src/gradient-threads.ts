@@ -1,11 +1,9 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type Network, currentBackend } from '@scale/model';
 import { type MomentsData, combineMoments } from '@scale/srr';
-import { type MomentsExchange, type PpoShardSettings, ppoShardGradients } from './ppo.js';
+import { type MomentsExchange, type PpoShardSettings, SHARD_DIAGNOSTICS, ppoShardGradients } from './ppo.js';
 import { type ShardArrays, ShardChannel, Slot, readMoments, shardFloats, writeMoments } from './internal/shard-channel.js';
+import { typeScriptWorkerScript } from './internal/worker-entry.js';
 
 /** How long the training thread waits on an update thread before calling it stalled. */
 const STALL_MS = 120_000;
@@ -56,7 +54,7 @@ export class GradientThreads {
     if (shards.length < 1 || shards.length > this.count) throw new RangeError(`GradientThreads: expected 1 to ${this.count} shards, received ${shards.length}`);
     const { taskFeatures, serverFeatures } = this.network.config;
     const needed = Math.max(...shards.map((s) => shardFloats(s.batch.size, s.batch.n, taskFeatures, serverFeatures)));
-    if (needed > this.capacity) this.start(needed);
+    if (needed > this.capacity) this.start(needed, parameters.length);
     const remoteShards = shards.slice(1);
     const active = this.threads.slice(0, remoteShards.length);
     active.forEach((thread, k) => {
@@ -81,21 +79,23 @@ export class GradientThreads {
     const own = ppoShardGradients(this.network, shards[0] as ShardArrays, { ...this.settings, epoch }, this.settings.srr === null ? null : exchange);
     const gradients = own.gradients;
     const diagnostics = own.diagnostics;
+    // The diagnostics before SRR's are shard-weighted PPO terms and add up over shards; the rest are the minibatch's.
+    // (Looked up here, not at module load: ppo.ts and this module import each other.)
+    const additive = SHARD_DIAGNOSTICS.indexOf('srrDecorrelation');
     for (const [k, thread] of active.entries()) {
       thread.channel.waitFor(Slot.done, thread.sequence, STALL_MS, k + 1);
       const theirs = thread.channel.gradients;
       for (let i = 0; i < gradients.length; i++) gradients[i] = (gradients[i] as number) + (theirs[i] as number);
-      // PPO terms (the first six) add up; the SRR terms and weight are the minibatch's already.
-      for (let i = 0; i < 6; i++) diagnostics[i] = (diagnostics[i] as number) + (thread.channel.diagnostics[i] as number);
+      for (let i = 0; i < additive; i++) diagnostics[i] = (diagnostics[i] as number) + (thread.channel.diagnostics[i] as number);
     }
     return { gradients, diagnostics };
   }
 
   /** (Re)starts the worker threads with room for shards of `needed` floats, and waits until they are ready. */
-  private start(needed: number): void {
+  private start(needed: number, parameters: number): void {
     this.dispose();
     this.capacity = Math.max(needed * 2, 1 << 16);
-    const shape = { parameters: this.network.params.list().reduce((a, v) => a + v.size, 0), featureSize: this.network.encoder.featureSize, capacity: this.capacity };
+    const shape = { parameters, featureSize: this.network.encoder.featureSize, capacity: this.capacity };
     const entry = updateWorkerEntry();
     for (let thread = 1; thread < this.count; thread++) {
       const channel = ShardChannel.create(shape);
@@ -136,12 +136,10 @@ function combineExcept(all: readonly MomentsData[], skip: number): MomentsData {
 
 /**
  * The update thread's entry. Built (`dist/`), it is the bundled `update-worker.js` beside this
- * module; run from source (vitest, tsx), a small bootstrap registers tsx in the worker first.
+ * module; run from source (vitest, tsx), the TypeScript module through tsx.
  */
 function updateWorkerEntry(): { script: string | URL; eval: boolean } {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return { script: new URL('./update-worker.js', here), eval: false };
-  const tsx = pathToFileURL(join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-  const source = new URL('./internal/update-worker.ts', here).href;
-  return { script: `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(source)}); });`, eval: true };
+  return { script: typeScriptWorkerScript(new URL('./internal/update-worker.ts', here)), eval: true };
 }

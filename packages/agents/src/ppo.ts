@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { FastNetwork, Network, type ObservationLike, PackedAdam, batchObservations, batchTensors, maskLogits, type ModelConfigInput } from '@scale/model';
+import { FastNetwork, Network, type ObservationLike, PackedAdam, batchObservations, batchTensors, maskLogits, type ModelConfigInput, packTensors } from '@scale/model';
 import { type MomentsData, type SrrConfig, featureMoments, momentsData, poolMoments, srrLoss, srrLossFromMoments } from '@scale/srr';
 import { Rng, type RngState, parseConfig } from '@scale/workload';
 import { z } from 'zod';
@@ -136,7 +136,8 @@ export function ppoShardGradients(network: Network, shard: ShardArrays, settings
   const variables = network.trainableVariables();
   let srrWeight = 0;
   let diagnostics: Float64Array = new Float64Array(0);
-  const gradients = tf.tidy(() => {
+  let gradients: Float32Array = new Float32Array(0);
+  tf.tidy(() => {
     const { batch, weight } = shard;
     const input = batchTensors(batch, network.config.taskFeatures, network.config.serverFeatures);
     const actionOneHot = tf.oneHot(tf.tensor1d(shard.actions, 'int32'), batch.n) as tf.Tensor2D;
@@ -159,7 +160,8 @@ export function ppoShardGradients(network: Network, shard: ShardArrays, settings
         vfCoef: settings.vfCoef,
       });
       const weighted = (t: tf.Scalar): tf.Scalar => (weight === 1 ? t : (tf.mul(t, weight) as tf.Scalar));
-      let loss = weighted(terms.loss);
+      const ppoLossWeighted = weighted(terms.loss);
+      let loss = ppoLossWeighted;
       let srrDecorrelation: tf.Tensor = tf.scalar(0);
       let srrKl: tf.Tensor = tf.scalar(0);
       let srrTotal: tf.Tensor = tf.scalar(0);
@@ -180,7 +182,7 @@ export function ppoShardGradients(network: Network, shard: ShardArrays, settings
       }
       kept = tf.keep(
         tf.stack([
-          weighted(terms.loss),
+          ppoLossWeighted,
           weighted(terms.policyLoss),
           weighted(terms.valueLoss),
           weighted(terms.entropy),
@@ -196,11 +198,9 @@ export function ppoShardGradients(network: Network, shard: ShardArrays, settings
     const values = (kept as unknown as tf.Tensor1D).dataSync();
     (kept as unknown as tf.Tensor1D).dispose();
     diagnostics = Float64Array.from([...values, srrWeight]);
-    return tf.concat(variables.map((v) => tf.reshape(grads[v.name] as tf.Tensor, [-1])));
+    gradients = packTensors(variables.map((v) => grads[v.name] as tf.Tensor));
   });
-  const packed = gradients.dataSync() as Float32Array;
-  gradients.dispose();
-  return { gradients: packed, diagnostics };
+  return { gradients, diagnostics };
 }
 
 /**
@@ -225,6 +225,8 @@ export class PPO extends BaseAgent {
   private readonly scratch = new Float64Array(1024);
   /** Threads per minibatch gradient (`PpoOptions.updateThreads`). */
   readonly updateThreads: number;
+  /** What every minibatch's loss needs but the epoch (the same for the whole run). */
+  private readonly lossSettings: Omit<PpoShardSettings, 'epoch'>;
   /** The worker threads, started at the first update when `updateThreads` > 1. */
   private threads: GradientThreads | null = null;
 
@@ -242,6 +244,7 @@ export class PPO extends BaseAgent {
     const threads = options.updateThreads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new RangeError(`updateThreads: expected an integer in [1, 64], received ${threads}`);
     this.updateThreads = threads;
+    this.lossSettings = { clipCoef: this.config.clipCoef, entCoef: this.config.entCoef, vfCoef: this.config.vfCoef, mask: this.common.mask, srr: this.srr };
   }
 
   act(observations: readonly ObservationLike[], options: { deterministic?: boolean } = {}): Int32Array {
@@ -395,19 +398,17 @@ export class PPO extends BaseAgent {
         oldLogProbs: Float32Array.from(rows, (i) => rollout.logProbs[i] as number),
         advantages: Float32Array.from(advantages.subarray(from, to)),
         returns: Float32Array.from(rows, (i) => rollout.returns[i] as number),
-        weight: shardCount === 1 ? 1 : rows.length / batchIndices.length,
+        weight: rows.length / batchIndices.length,
       });
     }
-    const settings = { clipCoef: this.config.clipCoef, entCoef: this.config.entCoef, vfCoef: this.config.vfCoef, mask: this.common.mask, srr: this.srr, epoch };
     let result: { gradients: Float32Array; diagnostics: Float64Array };
     if (shardCount === 1) {
-      result = ppoShardGradients(this.network, shards[0] as ShardArrays, settings, null);
+      result = ppoShardGradients(this.network, shards[0] as ShardArrays, { ...this.lossSettings, epoch }, null);
     } else {
-      this.threads ??= new GradientThreads(this.network, this.updateThreads, settings);
+      this.threads ??= new GradientThreads(this.network, this.updateThreads, this.lossSettings);
       result = this.threads.compute(shards, epoch, this.optimizer.parameters);
     }
-    const d = result.diagnostics;
-    const [ppoLossValue, policyLoss, valueLoss, entropy, approxKl, clipFraction, srrDecorrelation, srrKl, srrTotal, srrWeight] = Array.from(d) as number[];
+    const [ppoLossValue, policyLoss, valueLoss, entropy, approxKl, clipFraction, srrDecorrelation, srrKl, srrTotal, srrWeight] = Array.from(result.diagnostics);
     const terms: [string, number][] = [
       ['loss', (ppoLossValue as number) + (srrTotal as number)],
       ['policyLoss', policyLoss as number],

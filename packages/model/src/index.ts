@@ -27,5 +27,5 @@ export {
 } from './checkpoint.js';
 export type { NamedArray } from './checkpoint.js';
 export { CheckpointError, ServerCountMismatchError } from './errors.js';
-export { PackedAdam } from './optimizer.js';
+export { PackedAdam, packTensors } from './optimizer.js';
 export type { AdamOptions, AdamState, AdamStepResult } from './optimizer.js';

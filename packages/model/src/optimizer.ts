@@ -12,6 +12,17 @@ export interface AdamOptions {
   readonly maxGradNorm?: number | null;
 }
 
+/**
+ * Tensors flattened and concatenated into one Float32Array (one concat, one read-back), e.g. a
+ * network's gradients in its variables' order, as `PackedAdam.applyFlat` takes them.
+ */
+export function packTensors(tensors: readonly tf.Tensor[]): Float32Array {
+  const flat = tf.tidy(() => tf.concat(tensors.map((t) => tf.reshape(t, [-1]))));
+  const packed = flat.dataSync() as Float32Array;
+  flat.dispose();
+  return packed;
+}
+
 /** Adam's moments and step count as plain arrays (for checkpoints). */
 export interface AdamState {
   readonly step: number;
@@ -77,10 +88,7 @@ export class PackedAdam {
    */
   apply(grads: readonly tf.Tensor[], learningRate: number): AdamStepResult {
     if (grads.length !== this.variables.length) throw new RangeError(`PackedAdam: expected ${this.variables.length} gradients, received ${grads.length}`);
-    const flat = tf.tidy(() => tf.concat(grads.map((g) => tf.reshape(g, [-1]))));
-    const g = flat.dataSync() as Float32Array;
-    flat.dispose();
-    return this.applyFlat(g, learningRate);
+    return this.applyFlat(packTensors(grads), learningRate);
   }
 
   /**

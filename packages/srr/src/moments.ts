@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { VARIANCE_EPSILON } from './losses.js';
-import { type SrrConfig, type SrrLoss, srrWeight } from './srr.js';
+import { decorrelationOfCovariance, klOfMeanVariance } from './losses.js';
+import { type SrrConfig, type SrrLoss, weightedSrr } from './srr.js';
 
 /**
  * A feature batch's first two moments as tensors: row count, mean (d) and the centred sum of
@@ -87,13 +87,7 @@ export function poolMoments(local: FeatureMoments, remote: MomentsData): Feature
 export function srrLossFromMoments(moments: FeatureMoments, epoch: number, config: SrrConfig): SrrLoss {
   if (moments.count < 2) throw new RangeError(`SRR needs a batch of at least 2 feature rows, got ${moments.count}`);
   const d = moments.mean.shape[0];
-  const weight = srrWeight(epoch, config);
   const cov = tf.div(moments.m2, moments.count - 1) as tf.Tensor2D;
-  const offDiagonal = tf.sub(tf.ones([d, d]), tf.eye(d));
-  const decorrelation = tf.sum(tf.mul(tf.square(cov), offDiagonal)) as tf.Scalar;
-  const variance = tf.sum(tf.mul(cov, tf.eye(d)), 1);
-  const perDim = tf.mul(0.5, tf.sub(tf.sub(tf.add(variance, tf.square(moments.mean)), 1), tf.log(tf.add(variance, VARIANCE_EPSILON))));
-  const kl = tf.sum(perDim) as tf.Scalar;
-  const total = tf.mul(weight, tf.add(tf.mul(config.lambdaDecor, decorrelation), tf.mul(config.lambdaKl, kl))) as tf.Scalar;
-  return { total, decorrelation, kl, weight };
+  const variance = tf.sum(tf.mul(cov, tf.eye(d)), 1) as tf.Tensor1D;
+  return weightedSrr(decorrelationOfCovariance(cov, d), klOfMeanVariance(moments.mean, variance), epoch, config);
 }

@@ -62,6 +62,32 @@ export interface ChannelShape {
   readonly capacity: number;
 }
 
+type Region = 'control' | 'scalars' | 'momentsOut' | 'momentsIn' | 'diagnostics' | 'params' | 'gradients' | 'data' | 'error';
+
+/** Each region's byte offset and element count, in buffer order (8-byte aligned), and the total bytes. */
+function layout(shape: ChannelShape): { regions: Record<Region, { offset: number; length: number }>; bytes: number } {
+  const moments = 1 + shape.featureSize + shape.featureSize * shape.featureSize;
+  // [bytes per element, elements]
+  const sizes: Record<Region, [number, number]> = {
+    control: [4, CONTROL_INTS],
+    scalars: [8, SCALARS],
+    momentsOut: [8, moments],
+    momentsIn: [8, moments],
+    diagnostics: [8, DIAGNOSTICS],
+    params: [4, shape.parameters],
+    gradients: [4, shape.parameters],
+    data: [4, shape.capacity],
+    error: [1, ERROR_BYTES],
+  };
+  let bytes = 0;
+  const regions = {} as Record<Region, { offset: number; length: number }>;
+  for (const [name, [element, length]] of Object.entries(sizes) as [Region, [number, number]][]) {
+    regions[name] = { offset: bytes, length };
+    bytes += Math.ceil((element * length) / 8) * 8;
+  }
+  return { regions, bytes };
+}
+
 export class ShardChannel {
   readonly control: Int32Array;
   readonly scalars: Float64Array;
@@ -77,35 +103,20 @@ export class ShardChannel {
     readonly buffer: SharedArrayBuffer,
     readonly shape: ChannelShape,
   ) {
-    const d = shape.featureSize;
-    const momentsLength = 1 + d + d * d;
-    let offset = 0;
-    const take = (bytes: number): number => {
-      const at = offset;
-      offset += Math.ceil(bytes / 8) * 8;
-      return at;
-    };
-    this.control = new Int32Array(buffer, take(CONTROL_INTS * 4), CONTROL_INTS);
-    this.scalars = new Float64Array(buffer, take(SCALARS * 8), SCALARS);
-    this.momentsOut = new Float64Array(buffer, take(momentsLength * 8), momentsLength);
-    this.momentsIn = new Float64Array(buffer, take(momentsLength * 8), momentsLength);
-    this.diagnostics = new Float64Array(buffer, take(DIAGNOSTICS * 8), DIAGNOSTICS);
-    this.params = new Float32Array(buffer, take(shape.parameters * 4), shape.parameters);
-    this.gradients = new Float32Array(buffer, take(shape.parameters * 4), shape.parameters);
-    this.data = new Float32Array(buffer, take(shape.capacity * 4), shape.capacity);
-    this.error = new Uint8Array(buffer, take(ERROR_BYTES), ERROR_BYTES);
-  }
-
-  static bytes(shape: ChannelShape): number {
-    const d = shape.featureSize;
-    const round = (bytes: number) => Math.ceil(bytes / 8) * 8;
-    return (
-      round(CONTROL_INTS * 4) + round(SCALARS * 8) + 2 * round((1 + d + d * d) * 8) + round(DIAGNOSTICS * 8) + 2 * round(shape.parameters * 4) + round(shape.capacity * 4) + ERROR_BYTES
-    );
+    const { regions: r } = layout(shape);
+    this.control = new Int32Array(buffer, r.control.offset, r.control.length);
+    this.scalars = new Float64Array(buffer, r.scalars.offset, r.scalars.length);
+    this.momentsOut = new Float64Array(buffer, r.momentsOut.offset, r.momentsOut.length);
+    this.momentsIn = new Float64Array(buffer, r.momentsIn.offset, r.momentsIn.length);
+    this.diagnostics = new Float64Array(buffer, r.diagnostics.offset, r.diagnostics.length);
+    this.params = new Float32Array(buffer, r.params.offset, r.params.length);
+    this.gradients = new Float32Array(buffer, r.gradients.offset, r.gradients.length);
+    this.data = new Float32Array(buffer, r.data.offset, r.data.length);
+    this.error = new Uint8Array(buffer, r.error.offset, r.error.length);
   }
 
   static create(shape: ChannelShape): ShardChannel {
-    return new ShardChannel(new SharedArrayBuffer(ShardChannel.bytes(shape)), shape);
+    return new ShardChannel(new SharedArrayBuffer(layout(shape).bytes), shape);
   }
 
   /** Raises a slot to `value` and wakes the other side. */
