@@ -1,12 +1,13 @@
 /**
  * `pnpm --filter @scale/model bench`: forward passes (fast path and tfjs, batch 1/4/64) and a
  * PPO-sized training step (batch 256: forward, clipped-surrogate + value + entropy loss, backward,
- * Adam with gradient clipping) at N = 16 and 48, per available backend. One JSON line per figure.
+ * Adam with gradient clipping) at N = 16 and 48, per available backend; on wasm, SCALE-TS's matMul
+ * kernel against tfjs's own at the training step's shapes. One JSON line per figure.
  * Usage: bench.ts [--backends wasm,cpu] [--quick]
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@scale/workload';
-import { BACKENDS, FastNetwork, Network, PackedAdam, batchObservations, batchTensors, useBackend } from '../src/index.js';
+import { BACKENDS, FastNetwork, Network, PackedAdam, batchObservations, batchTensors, matMul, useBackend } from '../src/index.js';
 import { randomObservation } from '../src/internal/test-utils.js';
 
 const args = process.argv.slice(2);
@@ -94,5 +95,28 @@ for (const backend of backends) {
     const seconds = measure(step, quick || slow ? 3 : 30, slow ? 3 : 5);
     emit({ what: 'train-step', backend, N: n, batch: B, milliseconds: Math.round(seconds * 1e5) / 100 });
     net.dispose();
+  }
+}
+
+// SCALE-TS's matMul kernel (src/internal/kernels.wat) against tf.matMul, on wasm, at the shapes a
+// PPO step at N = 16, batch 256 runs: attention scores and pooling (batched), a dense layer's
+// backward (transposed), and a weight gradient.
+if (backends.includes('wasm')) {
+  await useBackend('wasm');
+  const shapes: [string, number[], number[], boolean, boolean][] = [
+    ['attention scores G E^T', [256, 4, 16], [256, 16, 16], false, true],
+    ['attention pooling A E', [256, 4, 16], [256, 16, 16], false, false],
+    ['pointer logits u E^T', [256, 1, 16], [256, 16, 16], false, true],
+    ['dense backward dZ W^T', [4096, 16], [16, 16], false, true],
+    ['weight gradient X^T dZ', [4096, 16], [4096, 16], true, false],
+  ];
+  for (const [name, aShape, bShape, transposeA, transposeB] of shapes) {
+    const a = tf.randomNormal(aShape, 0, 1, 'float32', 1);
+    const b = tf.randomNormal(bShape, 0, 1, 'float32', 2);
+    const ours = measure(() => matMul(a, b, transposeA, transposeB).dispose(), quick ? 50 : 500);
+    const theirs = measure(() => tf.matMul(a, b, transposeA, transposeB).dispose(), quick ? 50 : 500);
+    const us = (seconds: number) => Math.round(seconds * 1e7) / 10;
+    emit({ what: 'matmul', name, a: aShape, b: bShape, transposeA, transposeB, scaleMicroseconds: us(ours), tfjsMicroseconds: us(theirs) });
+    tf.dispose([a, b]);
   }
 }

@@ -6,10 +6,6 @@ import { batchObservations } from './batch.js';
 import { maxAbsDiff, randomObservation } from './internal/test-utils.js';
 import { Network } from './network.js';
 
-beforeAll(async () => {
-  await useBackend('cpu');
-});
-
 /**
  * The paper's encoder written the textbook way, for one observation: keys K = E W_k and values
  * V = E W_v for every server, per-head softmax(q K^T / sqrt(d_head)) V, concatenated heads.
@@ -49,7 +45,12 @@ function textbookFeature(net: Network, task: Float32Array, servers: Float32Array
   });
 }
 
-describe('cross-attention encoder', () => {
+// On cpu through tfjs's kernels, on wasm through SCALE-TS's (internal/kernels.ts).
+describe.each(['cpu', 'wasm'])('cross-attention encoder (%s)', (backend) => {
+  beforeAll(async () => {
+    await useBackend(backend);
+  });
+
   it('the folded attention computes the textbook multi-head cross-attention', () => {
     const net = new Network({ seed: 21 });
     for (const n of [1, 5, 32]) {

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchTensors } from './batch.js';
 import type { ModelConfig } from './config.js';
 import { ServerCountMismatchError } from './errors.js';
-import { createDense, createLayerNorm, createMlp, dense, gelu, layerNorm, matMul, mlp } from './internal/ops.js';
+import { matMul } from './internal/kernels.js';
+import { createDense, createLayerNorm, createMlp, dense, gelu, layerNorm, mlp } from './internal/ops.js';
 import type { ParameterStore } from './params.js';
 
 /** What an encoder gives the heads. */
@@ -11,8 +12,6 @@ export interface EncoderOutput {
   readonly feature: tf.Tensor2D;
   /** Server embeddings `e_j` (B x N x d) for pointer heads; null for the MLP encoder. */
   readonly serverEmbeddings: tf.Tensor3D | null;
-  /** The same transposed (B x d x N), computed once for the attention and the pointer heads; null for the MLP encoder. */
-  readonly serverEmbeddingsT: tf.Tensor3D | null;
 }
 
 /** An encoder: observation tensors in, a state feature out. Swap one for the other through config. */
@@ -90,15 +89,14 @@ export class CrossAttentionEncoder implements Encoder {
     let x = mlp(input.task, this.params, 'encoder/task_embed', 2);
     const flatServers = tf.reshape(input.servers, [B * n, serverFeatures]) as tf.Tensor2D;
     const E = tf.reshape(mlp(flatServers, this.params, 'encoder/server_embed', 2), [B, n, d]) as tf.Tensor3D;
-    const ET = tf.transpose(E, [0, 2, 1]); // once for both blocks: plain matMuls are the fast ones
     for (let k = 0; k < this.config.blocks; k++) {
       const p = `encoder/block${k}`;
       const q = dense(x, this.params, `${p}/query`);
       // Per head, the scaled query placed on its own slice: B x H x d.
       const qHeads = tf.reshape(tf.mul(tf.expandDims(q, 1), this.headSelector), [B * H, d]) as tf.Tensor2D;
       // Folded keys: row (b, h) is W_k,h q_h / sqrt(d_head), so scores = G E^T.
-      const G = tf.reshape(matMul(qHeads, tf.transpose(this.params.get(`${p}/key/w`))), [B, H, d]) as tf.Tensor3D;
-      let scores = matMul(G, ET); // B x H x n
+      const G = tf.reshape(matMul(qHeads, this.params.get(`${p}/key/w`), false, true), [B, H, d]) as tf.Tensor3D;
+      let scores = matMul(G, E, false, true); // B x H x n
       if (input.attentionBias !== null) scores = tf.add(scores, input.attentionBias);
       const attention = tf.softmax(scores); // over the servers
       const pooled = tf.reshape(matMul(attention, E), [B * H, d]) as tf.Tensor2D; // sum_n a_n e_n per head
@@ -109,7 +107,7 @@ export class CrossAttentionEncoder implements Encoder {
       const ffn = dense(gelu(dense(x, this.params, `${p}/ffn1`)), this.params, `${p}/ffn2`);
       x = layerNorm(tf.add(x, ffn), this.params, `${p}/ln2`);
     }
-    return { feature: x, serverEmbeddings: E, serverEmbeddingsT: ET };
+    return { feature: x, serverEmbeddings: E };
   }
 
   dispose(): void {
@@ -147,7 +145,7 @@ export class MlpEncoder implements Encoder {
     const task = mlp(input.task, this.params, 'encoder/task', layers, 'relu');
     const flat = tf.reshape(input.servers, [input.size, input.n * this.config.serverFeatures]) as tf.Tensor2D;
     const servers = mlp(flat, this.params, 'encoder/servers', layers, 'relu');
-    return { feature: tf.concat([task, servers], 1), serverEmbeddings: null, serverEmbeddingsT: null };
+    return { feature: tf.concat([task, servers], 1), serverEmbeddings: null };
   }
 
   dispose(): void {}

@@ -25,3 +25,18 @@ export class CheckpointError extends Error {
     super(`checkpoint ${path}: ${reason}`);
   }
 }
+
+/** Inputs one of SCALE-TS's training kernels does not serve (wrong rank, dtype or sizes). */
+export class KernelInputError extends Error {
+  override readonly name = 'KernelInputError';
+  constructor(
+    /** The kernel: `ScaleMatMul` or `ScaleSumRows`. */
+    readonly kernel: string,
+    /** The inputs as the message shows them, e.g. `a [2,3] x b [3,4]^T`. */
+    readonly inputs: string,
+    /** The rule they break. */
+    readonly reason: string,
+  ) {
+    super(`${kernel}: ${inputs}: ${reason}`);
+  }
+}

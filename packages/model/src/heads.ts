@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.js';
 import type { EncoderOutput } from './encoder.js';
-import { createDense, createMlp, dense, matMul, mlp } from './internal/ops.js';
+import { matMul } from './internal/kernels.js';
+import { createDense, createMlp, dense, mlp } from './internal/ops.js';
 import type { ParameterStore } from './params.js';
 
 /**
@@ -27,12 +28,12 @@ export function createPolicyHead(config: ModelConfig, params: ParameterStore, fe
 
 export function policyLogits(config: ModelConfig, params: ParameterStore, encoded: EncoderOutput): tf.Tensor2D {
   const h = encoded.feature;
-  const ET = encoded.serverEmbeddingsT;
-  if (ET === null) return dense(h, params, 'policy/out');
-  const [B, , n] = ET.shape;
+  const E = encoded.serverEmbeddings;
+  if (E === null) return dense(h, params, 'policy/out');
+  const [B, n] = E.shape;
   const query = dense(h, params, 'policy/query');
-  const u = tf.mul(matMul(query, tf.transpose(params.get('policy/key/w'))), 1 / Math.sqrt(config.embedDim));
-  return tf.reshape(matMul(tf.expandDims(u, 1), ET), [B, n]) as tf.Tensor2D;
+  const u = tf.mul(matMul(query, params.get('policy/key/w'), false, true), 1 / Math.sqrt(config.embedDim));
+  return tf.reshape(matMul(tf.expandDims(u, 1), E, false, true), [B, n]) as tf.Tensor2D;
 }
 
 /** The critic: an MLP (feature -> 64 -> 64 -> 1, ReLU) on the state feature alone. */
@@ -72,6 +73,6 @@ export function qValues(config: ModelConfig, params: ParameterStore, encoded: En
   const [B, n, d] = E.shape;
   const query = dense(encoded.feature, params, 'q/query');
   const keys = tf.reshape(dense(tf.reshape(E, [B * n, d]) as tf.Tensor2D, params, 'q/key'), [B, n, d]);
-  const scores = tf.reshape(matMul(tf.expandDims(query, 1), tf.transpose(keys, [0, 2, 1])), [B, n]);
+  const scores = tf.reshape(matMul(tf.expandDims(query, 1), keys, false, true), [B, n]);
   return tf.add(value, tf.mul(scores, 1 / Math.sqrt(config.embedDim))) as tf.Tensor2D;
 }

@@ -12,6 +12,7 @@ export { POLICY_OUTPUT_GAIN, policyLogits, qValues, stateValue } from './heads.j
 export { Network } from './network.js';
 export type { NetworkOutput, NetworkPrediction } from './network.js';
 export { maskLogits } from './internal/ops.js';
+export { matMul, sumRows, trainingKernelsActive } from './internal/kernels.js';
 export { FastNetwork } from './fast.js';
 export type { FastOutput } from './fast.js';
 export {
@@ -26,6 +27,6 @@ export {
   writeCheckpoint,
 } from './checkpoint.js';
 export type { NamedArray } from './checkpoint.js';
-export { CheckpointError, ServerCountMismatchError } from './errors.js';
+export { CheckpointError, KernelInputError, ServerCountMismatchError } from './errors.js';
 export { PackedAdam, packTensors } from './optimizer.js';
 export type { AdamOptions, AdamState, AdamStepResult } from './optimizer.js';

@@ -6,7 +6,6 @@ import { useBackend } from './backend.js';
 import { batchObservations, batchTensors } from './batch.js';
 import { ServerCountMismatchError } from './errors.js';
 import { FastNetwork } from './fast.js';
-import { matMul } from './internal/ops.js';
 import { maxAbsDiff, permuteServers, randomObservation } from './internal/test-utils.js';
 import { Network } from './network.js';
 import { PackedAdam } from './optimizer.js';
@@ -142,28 +141,6 @@ describe('independence from the cluster size and order', () => {
 });
 
 describe('gradients and memory', () => {
-  it('the transpose-explicit matMul gradient equals tfjs own', () => {
-    const rng = new Rng(8);
-    const rand = (shape: number[]) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal(0, 1)), shape);
-    for (const [sa, sb] of [
-      [
-        [5, 3],
-        [3, 4],
-      ],
-      [
-        [2, 5, 3],
-        [2, 3, 4],
-      ],
-    ] as const) {
-      const a = rand([...sa]);
-      const b = rand([...sb]);
-      const ours = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.sin(matMul(x, y))))([a, b]);
-      const theirs = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.sin(tf.matMul(x, y))))([a, b]);
-      for (let i = 0; i < 2; i++) expect(maxAbsDiff(ours[i]!.dataSync(), theirs[i]!.dataSync())).toBeLessThan(1e-5);
-      tf.dispose([a, b, ...ours, ...theirs]);
-    }
-  });
-
   it('no tensor leaks over many forward passes and training steps', () => {
     const net = new Network({ outputs: ALL_HEADS, seed: 2 });
     const adam = new PackedAdam(net.trainableVariables(), { epsilon: 1e-5, maxGradNorm: 0.5 });

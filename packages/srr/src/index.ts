@@ -3,5 +3,5 @@ export { srrLoss, srrWeight, resolveSrrConfig, SrrConfigSchema } from './srr.js'
 export type { SrrConfig, SrrConfigInput, SrrLoss } from './srr.js';
 export { featureStatistics } from './statistics.js';
 export type { FeatureStatistics } from './statistics.js';
-export { combineMoments, featureMoments, momentsData, poolMoments, srrLossFromMoments } from './moments.js';
-export type { FeatureMoments, MomentsData } from './moments.js';
+export { combineMoments, momentsOf, srrGradient } from './moments.js';
+export type { MomentsData, SrrGradient } from './moments.js';

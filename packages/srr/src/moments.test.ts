@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@scale/workload';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type MomentsData, combineMoments, featureMoments, momentsData, poolMoments, srrLossFromMoments } from './moments.js';
+import { combineMoments, momentsOf, srrGradient } from './moments.js';
 import { resolveSrrConfig, srrLoss } from './srr.js';
 
 beforeAll(async () => {
@@ -14,19 +14,17 @@ const batch = (seed: number, rows: number, dim: number): Float32Array => {
   return Float32Array.from({ length: rows * dim }, (_, i) => rng.normal(0.5 * (i % dim) - 1, 1 + (i % 3)));
 };
 
-/** Float64 moments of a row-major batch, two-pass. */
-function directMoments(h: Float32Array, dim: number): MomentsData {
-  const count = h.length / dim;
-  const mean = new Float64Array(dim);
-  for (let i = 0; i < count; i++) for (let k = 0; k < dim; k++) mean[k]! += h[i * dim + k]! / count;
-  const m2 = new Float64Array(dim * dim);
-  for (let i = 0; i < count; i++) {
-    for (let k = 0; k < dim; k++) for (let l = 0; l < dim; l++) m2[k * dim + l]! += (h[i * dim + k]! - mean[k]!) * (h[i * dim + l]! - mean[l]!);
-  }
-  return { count, mean, m2 };
-}
+/** |a - b| within a relative tolerance of b (absolute near zero). */
+const close = (a: number, b: number, tolerance: number) => Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(b));
 
 describe('feature moments', () => {
+  it('of a small batch, by hand', () => {
+    const m = momentsOf([1, 2, 3, 6], 2, 2);
+    expect(m.count).toBe(2);
+    expect(Array.from(m.mean)).toEqual([2, 4]);
+    expect(Array.from(m.m2)).toEqual([2, 4, 4, 8]);
+  });
+
   it('combine like the moments of the concatenated batch, for any split', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 1000 }), (rowsA, rowsB, seed) => {
@@ -36,8 +34,8 @@ describe('feature moments', () => {
         const whole = new Float32Array(a.length + b.length);
         whole.set(a);
         whole.set(b, a.length);
-        const combined = combineMoments(directMoments(a, dim), directMoments(b, dim));
-        const expected = directMoments(whole, dim);
+        const combined = combineMoments(momentsOf(a, rowsA, dim), momentsOf(b, rowsB, dim));
+        const expected = momentsOf(whole, rowsA + rowsB, dim);
         expect(combined.count).toBe(rowsA + rowsB);
         for (let k = 0; k < dim; k++) expect(combined.mean[k]).toBeCloseTo(expected.mean[k] as number, 9);
         for (let k = 0; k < dim * dim; k++) expect(combined.m2[k]).toBeCloseTo(expected.m2[k] as number, 7);
@@ -46,41 +44,57 @@ describe('feature moments', () => {
     );
   });
 
-  it('give a pooled SRR loss equal to srrLoss on the whole batch, and each shard its rows of the gradient', () => {
+  it('rejects mismatched dimensions and sizes', () => {
+    const a = momentsOf(batch(1, 4, 2), 4, 2);
+    const b = momentsOf(batch(2, 4, 3), 4, 3);
+    expect(() => combineMoments(a, b)).toThrow(/2-dimensional moments, received 2 and 3/);
+    expect(() => momentsOf([1, 2, 3], 2, 2)).toThrow('features: expected 2 x 2 = 4 values, got 3');
+    expect(() => srrGradient([1, 2], 1, momentsOf([1, 2], 1, 2), 60, resolveSrrConfig())).toThrow(/at least 2 feature rows, got 1/);
+  });
+});
+
+describe('srrGradient', () => {
+  it("equals srrLoss and tfjs autodiff's gradient of it, for any batch and epoch", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 40 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 80 }), fc.integer({ min: 1, max: 1000 }), (rows, dim, epoch, seed) => {
+        const config = resolveSrrConfig();
+        const h = batch(seed, rows, dim);
+        const ours = srrGradient(h, rows, momentsOf(h, rows, dim), epoch, config);
+        const x = tf.tensor2d(h, [rows, dim]);
+        const loss = srrLoss(x, epoch, config);
+        const theirs = tf.grad((v: tf.Tensor) => srrLoss(v as tf.Tensor2D, epoch, config).total)(x);
+        expect(ours.weight).toBe(loss.weight);
+        expect(close(ours.decorrelation, loss.decorrelation.dataSync()[0] as number, 1e-4)).toBe(true);
+        expect(close(ours.kl, loss.kl.dataSync()[0] as number, 1e-4)).toBe(true);
+        expect(close(ours.total, loss.total.dataSync()[0] as number, 1e-4)).toBe(true);
+        const expected = theirs.dataSync();
+        let scale = 0;
+        for (const v of expected) scale = Math.max(scale, Math.abs(v));
+        for (let i = 0; i < expected.length; i++) expect(Math.abs((ours.gradient[i] as number) - (expected[i] as number))).toBeLessThanOrEqual(1e-4 * scale + 1e-9);
+        tf.dispose([x, loss.total, loss.decorrelation, loss.kl, theirs]);
+      }),
+      { numRuns: 60, seed: 5 },
+    );
+  });
+
+  it("gives each shard, from the pooled moments, the whole batch's loss and its own rows of the gradient", () => {
     const dim = 8;
     const config = resolveSrrConfig();
     const whole = batch(7, 48, dim);
-    const shards = [whole.subarray(0, 20 * dim), whole.subarray(20 * dim, 35 * dim), whole.subarray(35 * dim)];
     const epoch = 40;
-    const fullLoss = tf.tidy(() => srrLoss(tf.tensor2d(whole, [48, dim]), epoch, config).total.dataSync()[0] as number);
-    const fullGrad = tf.tidy(() => tf.grad((x: tf.Tensor) => srrLoss(x as tf.Tensor2D, epoch, config).total)(tf.tensor2d(whole, [48, dim])).dataSync());
-    const data = shards.map((s) => {
-      const features = tf.tensor2d(s, [s.length / dim, dim]);
-      const moments = featureMoments(features);
-      const read = momentsData(moments);
-      tf.dispose([features, moments.mean, moments.m2]);
-      return read;
+    const full = srrGradient(whole, 48, momentsOf(whole, 48, dim), epoch, config);
+    let scale = 0;
+    for (const v of full.gradient) scale = Math.max(scale, Math.abs(v));
+    const bounds = [0, 20, 35, 48];
+    const parts = bounds.slice(0, -1).map((from, s) => whole.subarray(from * dim, (bounds[s + 1] as number) * dim));
+    const moments = parts.map((part) => momentsOf(part, part.length / dim, dim));
+    parts.forEach((part, index) => {
+      // This shard's moments first, then the others' in shard order: what a thread computes.
+      const pooled = moments.filter((_, j) => j !== index).reduce((acc, m) => combineMoments(acc, m), moments[index] as (typeof moments)[number]);
+      const ours = srrGradient(part, part.length / dim, pooled, epoch, config);
+      expect(close(ours.total, full.total, 1e-9)).toBe(true);
+      const offset = (bounds[index] as number) * dim;
+      for (let i = 0; i < part.length; i++) expect(Math.abs((ours.gradient[i] as number) - (full.gradient[offset + i] as number))).toBeLessThanOrEqual(1e-6 * scale);
     });
-    let offset = 0;
-    shards.forEach((shard, index) => {
-      // The other shards' moments, combined in shard order: what a thread receives.
-      const remote = data.filter((_, j) => j !== index).reduce((acc, m) => combineMoments(acc, m));
-      const rows = shard.length / dim;
-      const lossOf = (x: tf.Tensor) => srrLossFromMoments(poolMoments(featureMoments(x as tf.Tensor2D), remote), epoch, config).total;
-      const loss = tf.tidy(() => lossOf(tf.tensor2d(shard, [rows, dim])).dataSync()[0] as number);
-      expect(loss).toBeCloseTo(fullLoss, 4);
-      const grad = tf.tidy(() => tf.grad(lossOf)(tf.tensor2d(shard, [rows, dim])).dataSync());
-      for (let i = 0; i < grad.length; i++) {
-        const expected = fullGrad[offset + i] as number;
-        expect(Math.abs((grad[i] as number) - expected)).toBeLessThan(1e-4 * Math.max(1e-2, Math.abs(expected)) + 1e-7);
-      }
-      offset += shard.length;
-    });
-  });
-
-  it('rejects mismatched dimensions', () => {
-    const a = directMoments(batch(1, 4, 2), 2);
-    const b = directMoments(batch(2, 4, 3), 3);
-    expect(() => combineMoments(a, b)).toThrow(/2-dimensional moments, received 2 and 3/);
   });
 });

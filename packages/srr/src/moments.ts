@@ -1,20 +1,13 @@
-import * as tf from '@tensorflow/tfjs';
-import { decorrelationOfCovariance, klOfMeanVariance } from './losses.js';
-import { type SrrConfig, type SrrLoss, weightedSrr } from './srr.js';
+import { VARIANCE_EPSILON } from './losses.js';
+import { type SrrConfig, srrWeight } from './srr.js';
 
 /**
- * A feature batch's first two moments as tensors: row count, mean (d) and the centred sum of
- * outer products `M2 = sum_i (h_i - mean)(h_i - mean)^T` (d x d). SRR's two terms are functions of
- * these alone, which is what lets a minibatch be split across threads: each thread pools its own
- * (differentiable) moments with the other shards' (constant) ones and gets the full-batch loss.
+ * A feature batch's first two moments in float64: row count, mean (d) and the centred sum of outer
+ * products `M2 = sum_i (h_i - mean)(h_i - mean)^T` (d x d, row-major). SRR's two terms are functions
+ * of these alone, which is what lets a minibatch be split across threads: each shard pools its
+ * moments with the others' (`combineMoments`) and gets the whole minibatch's loss and, for its own
+ * rows, the whole minibatch's gradient (`srrGradient`).
  */
-export interface FeatureMoments {
-  readonly count: number;
-  readonly mean: tf.Tensor1D;
-  readonly m2: tf.Tensor2D;
-}
-
-/** `FeatureMoments` read back into float64 arrays (what shards exchange; constants to the receiver). */
 export interface MomentsData {
   readonly count: number;
   readonly mean: Float64Array;
@@ -22,16 +15,22 @@ export interface MomentsData {
   readonly m2: Float64Array;
 }
 
-/** The moments of a B x d feature batch (call inside the caller's `tf.tidy`). */
-export function featureMoments(features: tf.Tensor2D): FeatureMoments {
-  const mean = tf.mean(features, 0) as tf.Tensor1D;
-  const centered = tf.sub(features, mean) as tf.Tensor2D;
-  return { count: features.shape[0], mean, m2: tf.matMul(centered, centered, true, false) };
-}
-
-/** Reads moments back (one read per tensor). */
-export function momentsData(moments: FeatureMoments): MomentsData {
-  return { count: moments.count, mean: Float64Array.from(moments.mean.dataSync()), m2: Float64Array.from(moments.m2.dataSync()) };
+/** The moments of a rows x dim row-major feature batch, two-pass in float64. */
+export function momentsOf(features: ArrayLike<number>, rows: number, dim: number): MomentsData {
+  if (features.length !== rows * dim) throw new RangeError(`features: expected ${rows} x ${dim} = ${rows * dim} values, got ${features.length}`);
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < rows; i++) for (let k = 0; k < dim; k++) mean[k] = (mean[k] as number) + (features[i * dim + k] as number);
+  for (let k = 0; k < dim; k++) mean[k] = (mean[k] as number) / rows;
+  const m2 = new Float64Array(dim * dim);
+  const centered = new Float64Array(dim);
+  for (let i = 0; i < rows; i++) {
+    for (let k = 0; k < dim; k++) centered[k] = (features[i * dim + k] as number) - (mean[k] as number);
+    for (let k = 0; k < dim; k++) {
+      const ck = centered[k] as number;
+      for (let l = 0; l < dim; l++) m2[k * dim + l] = (m2[k * dim + l] as number) + ck * (centered[l] as number);
+    }
+  }
+  return { count: rows, mean, m2 };
 }
 
 /**
@@ -63,31 +62,61 @@ export function combineMoments(a: MomentsData, b: MomentsData): MomentsData {
   return { count, mean, m2 };
 }
 
-/**
- * Pools this shard's moments (tensors, differentiable) with the other shards' (constants): the
- * moments of the whole minibatch, as a function of this shard's features only. The gradient of a
- * loss of the pooled moments with respect to this shard's features is then exactly this shard's
- * rows of the full-batch gradient, so summing the shards' parameter gradients gives the full one.
- */
-export function poolMoments(local: FeatureMoments, remote: MomentsData): FeatureMoments {
-  if (remote.count === 0) return local;
-  const d = local.mean.shape[0];
-  const count = local.count + remote.count;
-  const delta = tf.sub(tf.tensor1d(Float32Array.from(remote.mean)), local.mean);
-  const mean = tf.add(local.mean, tf.mul(delta, remote.count / count)) as tf.Tensor1D;
-  const outer = tf.mul(tf.reshape(delta, [d, 1]), tf.reshape(delta, [1, d]));
-  const m2 = tf.add(tf.add(local.m2, tf.tensor2d(Float32Array.from(remote.m2), [d, d])), tf.mul(outer, (local.count * remote.count) / count)) as tf.Tensor2D;
-  return { count, mean, m2 };
+/** SRR's loss on a batch and its gradient with respect to some of the batch's feature rows. */
+export interface SrrGradient {
+  /** `w(epoch) * (lambdaDecor * L_decor + lambdaKl * L_kl)` of the whole batch. */
+  readonly total: number;
+  readonly decorrelation: number;
+  readonly kl: number;
+  readonly weight: number;
+  /** d total / d h_i for the given rows (rows x d, row-major). */
+  readonly gradient: Float32Array;
 }
 
 /**
- * SRR from a batch's moments: the same two terms as `srrLoss` on the features (covariance with
- * 1/(B-1)), `w(epoch) * (lambdaDecor * L_decor + lambdaKl * L_kl)`.
+ * SRR (the same terms as `srrLoss`, covariance 1/(B-1)) of the batch whose moments are `moments`,
+ * and its gradient with respect to `features`: rows of that batch (all of it, or one shard of it).
+ * In closed form, with `c_i = h_i - mu` and `Sigma = M2 / (B - 1)`:
+ * - `d L_decor / d h_i = 4 Sigma_off c_i / (B - 1)`, `Sigma_off` being Sigma with a zero diagonal;
+ * - `d L_kl / d h_ik = (1 - 1 / (sigma_k^2 + eps)) c_ik / (B - 1) + mu_k / B`.
+ * The centring's own term drops out of both because the c_i sum to zero over the batch, so a
+ * shard's rows of the gradient need only the pooled moments. Float64 throughout.
  */
-export function srrLossFromMoments(moments: FeatureMoments, epoch: number, config: SrrConfig): SrrLoss {
-  if (moments.count < 2) throw new RangeError(`SRR needs a batch of at least 2 feature rows, got ${moments.count}`);
-  const d = moments.mean.shape[0];
-  const cov = tf.div(moments.m2, moments.count - 1) as tf.Tensor2D;
-  const variance = tf.sum(tf.mul(cov, tf.eye(d)), 1) as tf.Tensor1D;
-  return weightedSrr(decorrelationOfCovariance(cov, d), klOfMeanVariance(moments.mean, variance), epoch, config);
+export function srrGradient(features: ArrayLike<number>, rows: number, moments: MomentsData, epoch: number, config: SrrConfig): SrrGradient {
+  const { count, mean, m2 } = moments;
+  const dim = mean.length;
+  if (count < 2) throw new RangeError(`SRR needs a batch of at least 2 feature rows, got ${count}`);
+  if (features.length !== rows * dim) throw new RangeError(`features: expected ${rows} x ${dim} = ${rows * dim} values, got ${features.length}`);
+  const weight = srrWeight(epoch, config);
+  const covariance = Float64Array.from(m2, (v) => v / (count - 1));
+  let decorrelation = 0;
+  let kl = 0;
+  // decorrelationScale = w lambda_decor 4 / (B - 1) times the off-diagonal covariance; klScale per dimension.
+  const decorrelationMatrix = new Float64Array(dim * dim);
+  const klScale = new Float64Array(dim);
+  const klShift = new Float64Array(dim);
+  for (let k = 0; k < dim; k++) {
+    for (let l = 0; l < dim; l++) {
+      if (k === l) continue;
+      const s = covariance[k * dim + l] as number;
+      decorrelation += s * s;
+      decorrelationMatrix[k * dim + l] = (weight * config.lambdaDecor * 4 * s) / (count - 1);
+    }
+    const variance = covariance[k * dim + k] as number;
+    const mu = mean[k] as number;
+    kl += 0.5 * (variance + mu * mu - 1 - Math.log(variance + VARIANCE_EPSILON));
+    klScale[k] = (weight * config.lambdaKl * (1 - 1 / (variance + VARIANCE_EPSILON))) / (count - 1);
+    klShift[k] = (weight * config.lambdaKl * mu) / count;
+  }
+  const gradient = new Float32Array(rows * dim);
+  const centered = new Float64Array(dim);
+  for (let i = 0; i < rows; i++) {
+    for (let k = 0; k < dim; k++) centered[k] = (features[i * dim + k] as number) - (mean[k] as number);
+    for (let k = 0; k < dim; k++) {
+      let g = (klScale[k] as number) * (centered[k] as number) + (klShift[k] as number);
+      for (let l = 0; l < dim; l++) g += (decorrelationMatrix[k * dim + l] as number) * (centered[l] as number);
+      gradient[i * dim + k] = g;
+    }
+  }
+  return { total: weight * (config.lambdaDecor * decorrelation + config.lambdaKl * kl), decorrelation, kl, weight, gradient };
 }

@@ -1,58 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ParameterStore } from '../params.js';
 import { MASKED_LOGIT } from '../batch.js';
+import { denseOp, geluOp, layerNormOp, matMul } from './kernels.js';
 
 export type Activation = 'relu' | 'linear';
 
 /**
- * `a @ b` (rank 2 or 3) with a gradient that transposes explicitly: tfjs-wasm's matMul with a
- * transpose flag is 5-10x slower than transpose + plain matMul at these shapes (measured), and the
- * default gradient of matMul uses both flags.
+ * `x W + b` with an optional ReLU: one SCALE-TS kernel each way on wasm, tfjs's fused matMul (and its
+ * own gradient) elsewhere. Fewer, faster kernels is most of tfjs speed here.
  */
-export const matMul = tf.customGrad((a, b, save) => {
-  (save as tf.GradSaveFunc)([a as tf.Tensor, b as tf.Tensor]);
-  return {
-    value: tf.matMul(a as tf.Tensor, b as tf.Tensor),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
-      const perm = sa.rank === 2 ? [1, 0] : [0, 2, 1];
-      return [tf.matMul(dy, tf.transpose(sb, perm)), tf.matMul(tf.transpose(sa, perm), dy)];
-    },
-  };
-}) as <T extends tf.Tensor>(a: T, b: tf.Tensor) => T;
-
-/** `x W + b` then ReLU, one fused kernel forward and a transpose-explicit backward. */
-const denseRelu = tf.customGrad((x, w, b, save) => {
-  const y = tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b as tf.Tensor, activation: 'relu' });
-  (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor, y]);
-  return {
-    value: y,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sw, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      const dz = tf.mul(dy, tf.step(sy));
-      return [tf.matMul(dz, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dz), tf.sum(dz, 0)];
-    },
-  };
-}) as (x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
-
-/** `x W + b`, fused forward and a transpose-explicit backward. */
-const denseLinear = tf.customGrad((x, w, b, save) => {
-  (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
-  return {
-    value: tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b as tf.Tensor }),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy), tf.sum(dy, 0)];
-    },
-  };
-}) as (x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
-
-/** `x W + b` with an optional ReLU (fewer, faster kernels is most of tfjs speed here). */
 export function dense(x: tf.Tensor2D, params: ParameterStore, name: string, activation: Activation = 'linear', bias = true): tf.Tensor2D {
   const w = params.get(`${name}/w`);
   if (!bias) return matMul(x, w);
   const b = params.get(`${name}/b`);
-  return activation === 'relu' ? denseRelu(x, w, b) : denseLinear(x, w, b);
+  return denseOp(x, w, b, activation === 'relu') ?? (tf.fused.matMul({ a: x, b: w as tf.Tensor2D, bias: b, activation }) as tf.Tensor2D);
 }
 
 /** Declares the parameters of a dense layer `in -> out`. */
@@ -85,14 +46,12 @@ export function createLayerNorm(params: ParameterStore, name: string, width: num
 
 /** LayerNorm over the last axis: `(x - mean) / sqrt(var + eps) * gamma + beta` (biased variance). */
 export function layerNorm(x: tf.Tensor2D, params: ParameterStore, name: string): tf.Tensor2D {
-  const { mean, variance } = tf.moments(x, -1, true);
-  const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LAYER_NORM_EPSILON)));
-  return tf.add(tf.mul(normalized, params.get(`${name}/gamma`)), params.get(`${name}/beta`)) as tf.Tensor2D;
+  return layerNormOp(x, params.get(`${name}/gamma`) as tf.Tensor1D, params.get(`${name}/beta`) as tf.Tensor1D, LAYER_NORM_EPSILON);
 }
 
 /** Exact GELU, `0.5 x (1 + erf(x / sqrt 2))` (PyTorch's default). */
 export function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as tf.Tensor2D;
+  return geluOp(x);
 }
 
 /** Replaces invalid actions' logits (mask 0) by MASKED_LOGIT; `mask` is a float 0/1 tensor. */

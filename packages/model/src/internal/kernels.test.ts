@@ -1,0 +1,217 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KERNELS_DIR, assembleKernels, kernelsSource } from '../../scripts/build-kernels.js';
+import { useBackend } from '../backend.js';
+import { KernelInputError } from '../errors.js';
+import { denseOp, geluOp, layerNormOp, matMul, matMulShape, sumRows, trainingKernelsActive } from './kernels.js';
+
+beforeAll(async () => {
+  await useBackend('wasm');
+});
+
+/** Values in [-2, 2) from a seed, so a failing case reproduces from fast-check's report. */
+function tensorOf(shape: number[], seed: number): tf.Tensor {
+  let state = seed >>> 0;
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = Float32Array.from({ length: size }, () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return (state / 2 ** 32) * 4 - 2;
+  });
+  return tf.tensor(values, shape);
+}
+
+function maxRelativeError(ours: tf.Tensor, theirs: tf.Tensor): number {
+  const a = ours.dataSync();
+  const b = theirs.dataSync();
+  expect(ours.shape).toEqual(theirs.shape);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)) / (1 + Math.abs(b[i] as number)));
+  return worst;
+}
+
+/** Operand shapes for op(a) x op(b) = (batch x) m x n with inner size k. */
+function operandShapes(batch: number | null, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): [number[], number[]] {
+  const lead = batch === null ? [] : [batch];
+  return [
+    [...lead, ...(transposeA ? [k, m] : [m, k])],
+    [...lead, ...(transposeB ? [n, k] : [k, n])],
+  ];
+}
+
+const layouts = fc.constantFrom<[boolean, boolean]>([false, false], [false, true], [true, false]);
+// Sizes cross the kernels' 16-wide, 4-wide and one-at-a-time paths.
+const size = fc.integer({ min: 1, max: 37 });
+
+describe('SCALE-TS training kernels (wasm)', () => {
+  it('run on the wasm backend and not on cpu', async () => {
+    expect(trainingKernelsActive()).toBe(true);
+    await useBackend('cpu');
+    expect(trainingKernelsActive()).toBe(false);
+    const [a, b] = [tensorOf([3, 5], 1), tensorOf([4, 5], 2)];
+    expect(maxRelativeError(matMul(a, b, false, true), tf.matMul(a, b, false, true))).toBe(0);
+    tf.dispose([a, b]);
+    await useBackend('wasm');
+    expect(trainingKernelsActive()).toBe(true);
+  });
+
+  it('matMul equals tf.matMul for every layout, batch and size', () => {
+    fc.assert(
+      fc.property(fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }), size, size, size, layouts, fc.nat(), (batch, m, k, n, [transposeA, transposeB], seed) => {
+        const [sa, sb] = operandShapes(batch, m, k, n, transposeA, transposeB);
+        tf.tidy(() => {
+          const [a, b] = [tensorOf(sa, seed), tensorOf(sb, seed + 1)];
+          expect(maxRelativeError(matMul(a, b, transposeA, transposeB), tf.matMul(a, b, transposeA, transposeB))).toBeLessThan(1e-5);
+        });
+      }),
+      { numRuns: 150, seed: 11 },
+    );
+  });
+
+  it("matMul's gradients equal tf.matMul's for every layout", () => {
+    fc.assert(
+      fc.property(fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }), size, size, size, layouts, fc.nat(), (batch, m, k, n, [transposeA, transposeB], seed) => {
+        const [sa, sb] = operandShapes(batch, m, k, n, transposeA, transposeB);
+        tf.tidy(() => {
+          const [a, b] = [tensorOf(sa, seed), tensorOf(sb, seed + 1)];
+          const loss = (product: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.sin(product(x, y)));
+          const ours = tf.grads(loss((x, y) => matMul(x, y, transposeA, transposeB)))([a, b]);
+          const theirs = tf.grads(loss((x, y) => tf.matMul(x, y, transposeA, transposeB)))([a, b]);
+          // Two chained float32 products of up to 37 terms each: a few ulps of the larger terms apart.
+          for (let i = 0; i < 2; i++) expect(maxRelativeError(ours[i] as tf.Tensor, theirs[i] as tf.Tensor)).toBeLessThan(1e-4);
+        });
+      }),
+      { numRuns: 60, seed: 12 },
+    );
+  });
+
+  it('sumRows equals tf.sum over axis 0, and its gradient broadcasts', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 40 }), fc.nat(), (rows, cols, seed) => {
+        tf.tidy(() => {
+          const x = tensorOf([rows, cols], seed) as tf.Tensor2D;
+          expect(maxRelativeError(sumRows(x), tf.sum(x, 0))).toBeLessThan(1e-5);
+          const weights = tensorOf([cols], seed + 1);
+          const grad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(sumRows(v as tf.Tensor2D), weights)))(x);
+          expect(maxRelativeError(grad, tf.mul(tf.onesLike(x), weights))).toBe(0);
+        });
+      }),
+      { numRuns: 60, seed: 13 },
+    );
+  });
+
+  it('denseOp and its gradients equal x W + b (and ReLU) composed of tfjs ops', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), size, size, fc.boolean(), fc.nat(), (rows, inputs, outputs, relu, seed) => {
+        tf.tidy(() => {
+          const [x, w, b, weights] = [tensorOf([rows, inputs], seed), tensorOf([inputs, outputs], seed + 1), tensorOf([outputs], seed + 2), tensorOf([rows, outputs], seed + 3)];
+          const ours = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => denseOp(a as tf.Tensor2D, c, d, relu) as tf.Tensor;
+          const theirs = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => {
+            const z = tf.add(tf.matMul(a as tf.Tensor2D, c as tf.Tensor2D), d);
+            return relu ? tf.relu(z) : z;
+          };
+          expect(maxRelativeError(ours(x, w, b), theirs(x, w, b))).toBeLessThan(1e-5);
+          const loss = (f: typeof theirs) => (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(tf.sin(f(a, c, d)), weights));
+          const got = tf.grads(loss(ours))([x, w, b]);
+          const want = tf.grads(loss(theirs))([x, w, b]);
+          for (let i = 0; i < 3; i++) expect(maxRelativeError(got[i] as tf.Tensor, want[i] as tf.Tensor)).toBeLessThan(1e-4);
+        });
+      }),
+      { numRuns: 80, seed: 16 },
+    );
+  });
+
+  it("layerNormOp and its gradients equal tfjs's composite LayerNorm", () => {
+    const composite = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
+      const { mean, variance } = tf.moments(x, -1, true);
+      return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), gamma), beta);
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 33 }), fc.nat(), (rows, width, seed) => {
+        tf.tidy(() => {
+          const [x, gamma, beta, weights] = [tensorOf([rows, width], seed), tensorOf([width], seed + 1), tensorOf([width], seed + 2), tensorOf([rows, width], seed + 3)];
+          const ours = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNormOp(a as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5);
+          expect(maxRelativeError(ours(x, gamma, beta), composite(x, gamma, beta))).toBeLessThan(1e-4);
+          const loss = (f: typeof composite) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.sin(f(a, g, b)), weights));
+          const [dx, dgamma, dbeta] = tf.grads(loss(ours))([x, gamma, beta]);
+          const [ex, egamma, ebeta] = tf.grads(loss(composite))([x, gamma, beta]);
+          expect(maxRelativeError(dx as tf.Tensor, ex as tf.Tensor)).toBeLessThan(1e-4);
+          expect(maxRelativeError(dgamma as tf.Tensor, egamma as tf.Tensor)).toBeLessThan(1e-4);
+          expect(maxRelativeError(dbeta as tf.Tensor, ebeta as tf.Tensor)).toBeLessThan(1e-4);
+        });
+      }),
+      { numRuns: 80, seed: 14 },
+    );
+    expect(() => tf.tidy(() => layerNormOp(tf.zeros([2, 3]), tf.ones([4]), tf.zeros([4]), 1e-5))).toThrow(
+      'ScaleLayerNorm: x [2,3] float32, gamma [4]: a float32 rank-2 x and a gamma (and beta) of its width',
+    );
+  });
+
+  it("geluOp and its gradient equal tfjs's composite exact GELU", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 6 }), fc.nat(), (size, scale, seed) => {
+        tf.tidy(() => {
+          const x = tf.mul(tensorOf([size], seed), scale); // reaches the tails, where erf saturates
+          const composite = (v: tf.Tensor) => tf.mul(tf.mul(v, 0.5), tf.add(tf.erf(tf.mul(v, Math.SQRT1_2)), 1));
+          expect(maxRelativeError(geluOp(x), composite(x))).toBeLessThan(1e-6);
+          const weights = tensorOf([size], seed + 1);
+          const grad = (f: (v: tf.Tensor) => tf.Tensor) => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(f(v), weights)))(x);
+          expect(maxRelativeError(grad(geluOp), grad(composite))).toBeLessThan(1e-5);
+        });
+      }),
+      { numRuns: 60, seed: 15 },
+    );
+  });
+
+  it('is deterministic: the same inputs give the same bits', () => {
+    tf.tidy(() => {
+      const [a, b] = [tensorOf([64, 4, 16], 3), tensorOf([64, 16, 16], 4)];
+      expect(Array.from(matMul(a, b, false, true).dataSync())).toEqual(Array.from(matMul(a, b, false, true).dataSync()));
+    });
+  });
+
+  it('still reads the right memory after the tfjs heap grows', () => {
+    const memory = (tf.backend() as unknown as { wasm: { asm: { memory: { buffer: ArrayBuffer } } } }).wasm.asm.memory;
+    const [a, b] = [tensorOf([2, 7, 9], 5), tensorOf([2, 9, 18], 6)];
+    const before = memory.buffer.byteLength;
+    const big = tf.zeros([before / 4 + 1_000_000]); // more than the whole heap: it must grow
+    expect(memory.buffer.byteLength).toBeGreaterThan(before);
+    tf.tidy(() => {
+      expect(maxRelativeError(matMul(a, b), tf.matMul(a, b))).toBeLessThan(1e-5);
+    });
+    tf.dispose([a, b, big]);
+  });
+
+  it('leaks no tensors over many products and gradients', () => {
+    const [a, b] = [tensorOf([8, 4, 16], 7), tensorOf([8, 16, 16], 8)];
+    const step = () => tf.tidy(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(sumRows(tf.reshape(matMul(x, y, false, true), [32, 16]))))([a, b]));
+    tf.dispose(step());
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 50; i++) tf.dispose(step());
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([a, b]);
+  });
+
+  it('names the shapes and the rule for inputs it does not serve', () => {
+    const error = (() => {
+      try {
+        matMulShape([2, 3], [3, 4, 5], false, false);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(KernelInputError);
+    expect((error as KernelInputError).message).toBe('ScaleMatMul: a [2,3] x b [3,4,5]: a and b must both be rank 2 or both rank 3');
+    expect(() => matMulShape([2, 3], [4, 5], false, false)).toThrow('ScaleMatMul: a [2,3] x b [4,5]: the inner dimensions must match');
+    expect(() => matMulShape([2, 3, 4], [3, 4, 5], false, false)).toThrow('the batch sizes must be equal');
+    expect(() => matMulShape([3, 2], [4, 3], true, true)).toThrow('transposeA and transposeB together are not supported');
+    expect(() => tf.tidy(() => matMul(tf.tensor2d([[1]], [1, 1], 'int32'), tf.tensor2d([[1]], [1, 1], 'int32')))).toThrow(/float32 inputs only, got int32/);
+  });
+
+  it('the committed module is kernels.wat assembled', async () => {
+    const bytes = await assembleKernels(readFileSync(join(KERNELS_DIR, 'kernels.wat'), 'utf8'));
+    expect(readFileSync(join(KERNELS_DIR, 'kernels-wasm.ts'), 'utf8')).toBe(kernelsSource(bytes));
+  });
+});

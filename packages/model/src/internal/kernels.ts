@@ -1,0 +1,411 @@
+import * as tf from '@tensorflow/tfjs';
+import { KernelInputError } from '../errors.js';
+import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+
+/**
+ * SCALE-TS's own tfjs kernels for the wasm backend:
+ * - in `kernels.wat` (WebAssembly SIMD): matrix products in every batch/transpose layout the network
+ *   and its gradients use, dense layers (`x W + b`, optional ReLU) as one op, and the row sums of
+ *   bias gradients;
+ * - here (plain loops over a few thousand values): LayerNorm and GELU, forward and backward, one
+ *   kernel each, where tfjs's composites spent about 25 and 15 ops.
+ * They run inside tfjs's autodiff like any op (each has a registered gradient) and read and write
+ * the tfjs-wasm heap in place. On any other backend the same ops fall back to tfjs's own.
+ */
+export const SCALE_MAT_MUL = 'ScaleMatMul';
+export const SCALE_SUM_ROWS = 'ScaleSumRows';
+export const SCALE_DENSE = 'ScaleDense';
+export const SCALE_RELU_BACKWARD = 'ScaleReluBackward';
+export const SCALE_LAYER_NORM = 'ScaleLayerNorm';
+export const SCALE_LAYER_NORM_GRAD = 'ScaleLayerNormGrad';
+export const SCALE_GELU = 'ScaleGelu';
+export const SCALE_GELU_GRAD = 'ScaleGeluGrad';
+
+interface KernelExports {
+  matmulRows(a: number, b: number, out: number, batch: number, m: number, k: number, n: number, aBatch: number, bBatch: number, aRow: number, aCol: number): void;
+  matmulDots(a: number, b: number, out: number, batch: number, m: number, k: number, n: number, aBatch: number, bBatch: number): void;
+  sumRows(x: number, out: number, rows: number, cols: number): void;
+  transpose(x: number, out: number, batch: number, rows: number, cols: number): void;
+  biasActivation(out: number, bias: number, rows: number, cols: number, relu: number): void;
+  reluBackward(dy: number, y: number, out: number, size: number): void;
+}
+
+/** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (its heap and tensor table). */
+interface WasmBackendInternals {
+  readonly wasm?: { readonly asm?: { readonly memory?: unknown }; readonly HEAPF32?: Float32Array };
+  readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
+}
+
+/** The slice of the WebAssembly JS API used here (neither the ES libs nor @types/node 20 declare it). */
+interface WebAssemblyApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: object };
+  Memory: abstract new (...args: never[]) => object;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+/** The compiled module; null where the engine lacks WebAssembly SIMD (tfjs's own kernels then run). */
+let compiled: object | null | undefined;
+/** One instance per tfjs-wasm heap (a re-initialised backend brings a new one). */
+const instances = new WeakMap<object, KernelExports>();
+let registered = false;
+
+function kernelModule(): object | null {
+  if (compiled === undefined) {
+    const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
+    compiled = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+  }
+  return compiled;
+}
+
+/** The backend's WebAssembly.Memory, or null if it is not a tfjs-wasm backend that exposes it. */
+function heapOf(backend: unknown): object | null {
+  const memory = (backend as WasmBackendInternals).wasm?.asm?.memory;
+  return memory instanceof wasmApi.Memory ? memory : null;
+}
+
+function exportsFor(backend: WasmBackendInternals): KernelExports {
+  const memory = heapOf(backend) as object;
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    kernels = new wasmApi.Instance(kernelModule() as object, { env: { memory } }).exports as KernelExports;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+/** A tensor's byte offset in the tfjs-wasm heap. */
+function offsetOf(backend: WasmBackendInternals, tensor: tf.TensorInfo): number {
+  const entry = backend.dataIdMap.get(tensor.dataId);
+  if (entry === undefined) throw new KernelInputError('a SCALE-TS kernel', `a tensor [${tensor.shape}]`, 'it has no data on the wasm backend');
+  return entry.memoryOffset;
+}
+
+/** The shape of `op(a) x op(b)` and the sizes the kernels take; throws on shapes they do not serve. */
+export function matMulShape(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  transposeA: boolean,
+  transposeB: boolean,
+): { batch: number; m: number; k: number; n: number; shape: number[] } {
+  const fail = (why: string): never => {
+    throw new KernelInputError(SCALE_MAT_MUL, `a [${aShape}]${transposeA ? '^T' : ''} x b [${bShape}]${transposeB ? '^T' : ''}`, why);
+  };
+  if (transposeA && transposeB) fail('transposeA and transposeB together are not supported');
+  const rank = aShape.length;
+  if ((rank !== 2 && rank !== 3) || bShape.length !== rank) fail('a and b must both be rank 2 or both rank 3');
+  const batch = rank === 3 ? (aShape[0] as number) : 1;
+  if (rank === 3 && bShape[0] !== batch) fail('the batch sizes must be equal');
+  const [aRows, aCols] = aShape.slice(-2) as [number, number];
+  const [bRows, bCols] = bShape.slice(-2) as [number, number];
+  const m = transposeA ? aCols : aRows;
+  const k = transposeA ? aRows : aCols;
+  const n = transposeB ? bRows : bCols;
+  if ((transposeB ? bCols : bRows) !== k) fail('the inner dimensions must match');
+  return { batch, m, k, n, shape: rank === 3 ? [batch, m, n] : [m, n] };
+}
+
+/**
+ * From this many rows of A on, `A x B^T` transposes B and runs matmulRows; below, matmulDots.
+ * Measured on [256, m, 16] x [256, 16, 16]^T: m = 1, 12 us by dots and 25 by transposing; m = 4,
+ * 50 and 41; and [4096, 16] x [16, 16]^T, 172 and 67.
+ */
+const ROWS_TO_TRANSPOSE = 4;
+
+const matMulKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new KernelInputError(SCALE_MAT_MUL, `a [${a.shape}] x b [${b.shape}]`, `float32 inputs only, got ${a.dtype} and ${b.dtype}`);
+  const wasm = backend as unknown as WasmBackendInternals;
+  const { batch, m, k, n, shape } = matMulShape(a.shape, b.shape, transposeA, transposeB);
+  const out = wasm.makeOutput(shape, 'float32');
+  const kernels = exportsFor(wasm);
+  const [pa, pb, po] = [offsetOf(wasm, a), offsetOf(wasm, b), offsetOf(wasm, out)];
+  if (transposeB && m < ROWS_TO_TRANSPOSE) {
+    kernels.matmulDots(pa, pb, po, batch, m, k, n, 4 * m * k, 4 * n * k);
+  } else if (transposeB) {
+    // B^T as a scratch copy, then the row kernel: the copy's cost is spread over A's m rows.
+    const bT = wasm.makeOutput([batch * k * n], 'float32');
+    const pt = offsetOf(wasm, bT);
+    kernels.transpose(pb, pt, batch, n, k);
+    kernels.matmulRows(pa, pt, po, batch, m, k, n, 4 * m * k, 4 * k * n, 4 * k, 4);
+    wasm.disposeData(bT.dataId);
+  } else {
+    // A's element (i, k): row-major A steps 4K bytes per row and 4 per column; A^T the other way round.
+    kernels.matmulRows(pa, pb, po, batch, m, k, n, 4 * m * k, 4 * k * n, transposeA ? 4 : 4 * k, transposeA ? 4 * m : 4);
+  }
+  return out;
+};
+
+const sumRowsKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const { x } = inputs as { x: tf.TensorInfo };
+  if (x.dtype !== 'float32' || x.shape.length !== 2) throw new KernelInputError(SCALE_SUM_ROWS, `x [${x.shape}] ${x.dtype}`, 'a float32 rank-2 input only');
+  const wasm = backend as unknown as WasmBackendInternals;
+  const [rows, cols] = x.shape as [number, number];
+  const out = wasm.makeOutput([cols], 'float32');
+  exportsFor(wasm).sumRows(offsetOf(wasm, x), offsetOf(wasm, out), rows, cols);
+  return out;
+};
+
+/** `x W + b` with an optional ReLU: matmulRows, then the bias and activation in place. */
+const denseKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, w, b } = inputs as { x: tf.TensorInfo; w: tf.TensorInfo; b: tf.TensorInfo };
+  const { relu } = attrs as { relu: boolean };
+  const { m, k, n, shape } = matMulShape(x.shape, w.shape, false, false);
+  if (x.shape.length !== 2 || x.dtype !== 'float32' || w.dtype !== 'float32' || b.dtype !== 'float32' || b.shape.length !== 1 || b.shape[0] !== n) {
+    throw new KernelInputError(SCALE_DENSE, `x [${x.shape}] x w [${w.shape}] + b [${b.shape}]`, 'float32 rank-2 x and w and a bias of w\'s width');
+  }
+  const wasm = backend as unknown as WasmBackendInternals;
+  const out = wasm.makeOutput(shape, 'float32');
+  const kernels = exportsFor(wasm);
+  const po = offsetOf(wasm, out);
+  kernels.matmulRows(offsetOf(wasm, x), offsetOf(wasm, w), po, 1, m, k, n, 0, 0, 4 * k, 4);
+  kernels.biasActivation(po, offsetOf(wasm, b), m, n, relu ? 1 : 0);
+  return out;
+};
+
+/** ReLU's backward from its output: `dy` where `y > 0`, else 0. */
+const reluBackwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const { dy, y } = inputs as { dy: tf.TensorInfo; y: tf.TensorInfo };
+  const [wasm, out] = elementwiseOutput(SCALE_RELU_BACKWARD, y, backend, dy);
+  exportsFor(wasm).reluBackward(offsetOf(wasm, dy), offsetOf(wasm, y), offsetOf(wasm, out), y.shape.reduce((a, c) => a * c, 1));
+  return out;
+};
+
+/** The heap as floats, read after any allocation (an allocation can grow it and replace the buffer). */
+function heapFloats(backend: WasmBackendInternals): Float32Array {
+  return (backend.wasm as { HEAPF32: Float32Array }).HEAPF32;
+}
+
+function layerNormShape(kernel: string, x: tf.TensorInfo, gamma: tf.TensorInfo): [number, number] {
+  const [rows, width] = x.shape as [number, number];
+  if (x.dtype !== 'float32' || x.shape.length !== 2 || gamma.shape.length !== 1 || gamma.shape[0] !== width) {
+    throw new KernelInputError(kernel, `x [${x.shape}] ${x.dtype}, gamma [${gamma.shape}]`, 'a float32 rank-2 x and a gamma (and beta) of its width');
+  }
+  return [rows, width];
+}
+
+/** `y = (x - mean) / sqrt(var + eps) * gamma + beta` per row (biased variance), two-pass in float64. */
+const layerNormKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+  const { epsilon } = attrs as { epsilon: number };
+  const [rows, width] = layerNormShape(SCALE_LAYER_NORM, x, gamma);
+  const wasm = backend as unknown as WasmBackendInternals;
+  const out = wasm.makeOutput([rows, width], 'float32');
+  const heap = heapFloats(wasm);
+  const [px, pg, pb, po] = [x, gamma, beta, out].map((t) => offsetOf(wasm, t) >>> 2) as [number, number, number, number];
+  for (let r = 0; r < rows; r++) {
+    const row = px + r * width;
+    let mean = 0;
+    for (let j = 0; j < width; j++) mean += heap[row + j] as number;
+    mean /= width;
+    let variance = 0;
+    for (let j = 0; j < width; j++) variance += ((heap[row + j] as number) - mean) ** 2;
+    const rstd = 1 / Math.sqrt(variance / width + epsilon);
+    for (let j = 0; j < width; j++) heap[po + r * width + j] = ((heap[row + j] as number) - mean) * rstd * (heap[pg + j] as number) + (heap[pb + j] as number);
+  }
+  return out;
+};
+
+/**
+ * LayerNorm's backward from x (the row statistics are recomputed: cheaper than saving them), with
+ * `g = dy * gamma` and `xhat = (x - mean) rstd`: `dx = rstd (g - mean(g) - xhat mean(g xhat))`,
+ * `dgamma = sum over rows of dy xhat`, `dbeta = sum over rows of dy`.
+ */
+const layerNormGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { dy, x, gamma } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; gamma: tf.TensorInfo };
+  const { epsilon } = attrs as { epsilon: number };
+  const [rows, width] = layerNormShape(SCALE_LAYER_NORM_GRAD, x, gamma);
+  if (dy.dtype !== 'float32' || dy.shape.join() !== x.shape.join()) throw new KernelInputError(SCALE_LAYER_NORM_GRAD, `dy [${dy.shape}], x [${x.shape}]`, 'a float32 dy of the same shape');
+  const wasm = backend as unknown as WasmBackendInternals;
+  const dx = wasm.makeOutput([rows, width], 'float32');
+  const dgamma = wasm.makeOutput([width], 'float32');
+  const dbeta = wasm.makeOutput([width], 'float32');
+  const heap = heapFloats(wasm);
+  const [pdy, px, pg, pdx, pdg, pdb] = [dy, x, gamma, dx, dgamma, dbeta].map((t) => offsetOf(wasm, t) >>> 2) as [number, number, number, number, number, number];
+  const xhat = new Float64Array(width);
+  const dgammaSum = new Float64Array(width);
+  const dbetaSum = new Float64Array(width);
+  for (let r = 0; r < rows; r++) {
+    const row = r * width;
+    let mean = 0;
+    for (let j = 0; j < width; j++) mean += heap[px + row + j] as number;
+    mean /= width;
+    let variance = 0;
+    for (let j = 0; j < width; j++) variance += ((heap[px + row + j] as number) - mean) ** 2;
+    const rstd = 1 / Math.sqrt(variance / width + epsilon);
+    let gMean = 0;
+    let gXhatMean = 0;
+    for (let j = 0; j < width; j++) {
+      xhat[j] = ((heap[px + row + j] as number) - mean) * rstd;
+      const d = heap[pdy + row + j] as number;
+      const g = d * (heap[pg + j] as number);
+      gMean += g;
+      gXhatMean += g * (xhat[j] as number);
+      dgammaSum[j] = (dgammaSum[j] as number) + d * (xhat[j] as number);
+      dbetaSum[j] = (dbetaSum[j] as number) + d;
+    }
+    gMean /= width;
+    gXhatMean /= width;
+    for (let j = 0; j < width; j++) {
+      const g = (heap[pdy + row + j] as number) * (heap[pg + j] as number);
+      heap[pdx + row + j] = rstd * (g - gMean - (xhat[j] as number) * gXhatMean);
+    }
+  }
+  heap.set(Float32Array.from(dgammaSum), pdg);
+  heap.set(Float32Array.from(dbetaSum), pdb);
+  return [dx, dgamma, dbeta];
+};
+
+/**
+ * erf by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7, under float32's resolution
+ * near 1; tfjs's cpu backend uses the same formula).
+ */
+function erf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const y = 1 - poly * Math.exp(-x * x);
+  return x < 0 ? -y : y;
+}
+
+/** The output of an elementwise kernel on x (and dy of x's shape, for a backward). */
+function elementwiseOutput(kernel: string, x: tf.TensorInfo, backend: unknown, dy?: tf.TensorInfo): [WasmBackendInternals, tf.TensorInfo] {
+  if (x.dtype !== 'float32') throw new KernelInputError(kernel, `x [${x.shape}] ${x.dtype}`, 'a float32 input only');
+  if (dy !== undefined && (dy.dtype !== 'float32' || dy.shape.join() !== x.shape.join())) {
+    throw new KernelInputError(kernel, `dy [${dy.shape}] ${dy.dtype}, x [${x.shape}]`, 'a float32 dy of the same shape');
+  }
+  const wasm = backend as WasmBackendInternals;
+  return [wasm, wasm.makeOutput([...x.shape], 'float32')];
+}
+
+/** Exact GELU, `x Phi(x) = 0.5 x (1 + erf(x / sqrt 2))`. */
+const geluKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const { x } = inputs as { x: tf.TensorInfo };
+  const [wasm, out] = elementwiseOutput(SCALE_GELU, x, backend);
+  const heap = heapFloats(wasm);
+  const [px, po] = [offsetOf(wasm, x) >>> 2, offsetOf(wasm, out) >>> 2];
+  const size = x.shape.reduce((a, b) => a * b, 1);
+  for (let i = 0; i < size; i++) {
+    const v = heap[px + i] as number;
+    heap[po + i] = 0.5 * v * (1 + erf(v * Math.SQRT1_2));
+  }
+  return out;
+};
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** GELU's backward, `dx = dy (Phi(x) + x phi(x))`, phi the standard normal density. */
+const geluGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+  const [wasm, dx] = elementwiseOutput(SCALE_GELU_GRAD, x, backend, dy);
+  const heap = heapFloats(wasm);
+  const [pdy, px, pdx] = [offsetOf(wasm, dy) >>> 2, offsetOf(wasm, x) >>> 2, offsetOf(wasm, dx) >>> 2];
+  const size = x.shape.reduce((a, b) => a * b, 1);
+  for (let i = 0; i < size; i++) {
+    const v = heap[px + i] as number;
+    heap[pdx + i] = (heap[pdy + i] as number) * (0.5 * (1 + erf(v * Math.SQRT1_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+  }
+  return dx;
+};
+
+function register(): void {
+  registered = true;
+  tf.registerKernel({ kernelName: SCALE_MAT_MUL, backendName: 'wasm', kernelFunc: matMulKernel });
+  tf.registerKernel({ kernelName: SCALE_SUM_ROWS, backendName: 'wasm', kernelFunc: sumRowsKernel });
+  tf.registerKernel({ kernelName: SCALE_DENSE, backendName: 'wasm', kernelFunc: denseKernel });
+  tf.registerKernel({ kernelName: SCALE_RELU_BACKWARD, backendName: 'wasm', kernelFunc: reluBackwardKernel });
+  tf.registerKernel({ kernelName: SCALE_LAYER_NORM, backendName: 'wasm', kernelFunc: layerNormKernel });
+  tf.registerKernel({ kernelName: SCALE_LAYER_NORM_GRAD, backendName: 'wasm', kernelFunc: layerNormGradKernel });
+  tf.registerKernel({ kernelName: SCALE_GELU, backendName: 'wasm', kernelFunc: geluKernel });
+  tf.registerKernel({ kernelName: SCALE_GELU_GRAD, backendName: 'wasm', kernelFunc: geluGradKernel });
+  tf.registerGradient({
+    kernelName: SCALE_MAT_MUL,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, saved, attrs) => {
+      const [a, b] = saved as [tf.Tensor, tf.Tensor];
+      const g = dy as tf.Tensor;
+      const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+      if (transposeB) return { a: () => matMul(g, b), b: () => matMul(g, a, true, false) }; // C = A B^T
+      if (transposeA) return { a: () => matMul(b, g, false, true), b: () => matMul(a, g) }; // C = A^T B
+      return { a: () => matMul(g, b, false, true), b: () => matMul(a, g, true, false) }; // C = A B
+    },
+  });
+  tf.registerGradient({
+    kernelName: SCALE_DENSE,
+    inputsToSave: ['x', 'w'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, w, y] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const dz = (attrs as { relu: boolean }).relu ? (tf.engine().runKernel(SCALE_RELU_BACKWARD, { dy: dy as tf.Tensor, y }) as tf.Tensor2D) : (dy as tf.Tensor2D);
+      return { x: () => matMul(dz, w, false, true), w: () => matMul(x, dz, true, false), b: () => sumRows(dz) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: SCALE_LAYER_NORM,
+    inputsToSave: ['x', 'gamma'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, gamma] = saved as [tf.Tensor, tf.Tensor];
+      const [dx, dgamma, dbeta] = tf.engine().runKernel(SCALE_LAYER_NORM_GRAD, { dy: dy as tf.Tensor, x, gamma }, attrs) as tf.Tensor[];
+      return { x: () => dx as tf.Tensor, gamma: () => dgamma as tf.Tensor, beta: () => dbeta as tf.Tensor };
+    },
+  });
+  tf.registerGradient({
+    kernelName: SCALE_GELU,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => ({ x: () => tf.engine().runKernel(SCALE_GELU_GRAD, { dy: dy as tf.Tensor, x: saved[0] as tf.Tensor }) as tf.Tensor }),
+  });
+  tf.registerGradient({
+    kernelName: SCALE_SUM_ROWS,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => ({ x: () => tf.broadcastTo(dy as tf.Tensor, (saved[0] as tf.Tensor).shape) }),
+  });
+}
+
+/** Whether the ops below run SCALE-TS's kernels: the wasm backend, with its heap reachable and SIMD. */
+export function trainingKernelsActive(): boolean {
+  if (tf.getBackend() !== 'wasm' || kernelModule() === null || heapOf(tf.backend()) === null) return false;
+  if (!registered) register();
+  return true;
+}
+
+/**
+ * `op(a) x op(b)` for rank-2 or equal-batch rank-3 tensors, `op` an optional transpose (not both):
+ * SCALE-TS's SIMD kernel on the wasm backend, tf.matMul elsewhere. Its gradient is two more of these
+ * products, never a Transpose.
+ */
+export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeA = false, transposeB = false): T {
+  if (trainingKernelsActive()) return tf.engine().runKernel(SCALE_MAT_MUL, { a, b }, { transposeA, transposeB }) as T;
+  return tf.matMul(a, b, transposeA, transposeB) as T;
+}
+
+/** The sum over rows of a matrix (`tf.sum(x, 0)`): a bias gradient. */
+export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
+  if (trainingKernelsActive()) return tf.engine().runKernel(SCALE_SUM_ROWS, { x }) as tf.Tensor1D;
+  return tf.sum(x, 0);
+}
+
+/** LayerNorm over the last axis of a matrix, `(x - mean) / sqrt(var + epsilon) * gamma + beta` (biased variance). */
+export function layerNormOp(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): tf.Tensor2D {
+  if (trainingKernelsActive()) return tf.engine().runKernel(SCALE_LAYER_NORM, { x, gamma, beta }, { epsilon }) as tf.Tensor2D;
+  const { mean, variance } = tf.moments(x, -1, true);
+  const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
+  return tf.add(tf.mul(normalized, gamma), beta) as tf.Tensor2D;
+}
+
+/** Exact GELU, `0.5 x (1 + erf(x / sqrt 2))` (PyTorch's default). */
+export function geluOp<T extends tf.Tensor>(x: T): T {
+  if (trainingKernelsActive()) return tf.engine().runKernel(SCALE_GELU, { x }) as T;
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as T;
+}
+
+/**
+ * A dense layer, `x W + b` then an optional ReLU: one SCALE-TS kernel on wasm (forward and backward),
+ * or null where those kernels are not active (the caller then composes tfjs's ops).
+ */
+export function denseOp(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, relu: boolean): tf.Tensor2D | null {
+  if (!trainingKernelsActive()) return null;
+  return tf.engine().runKernel(SCALE_DENSE, { x, w, b }, { relu }) as tf.Tensor2D;
+}
