@@ -1,3 +1,5 @@
+import { momentsOf } from './moments.js';
+
 /** The paper's Table 5 statistics of a batch of attention features. */
 export interface FeatureStatistics {
   /** Mean of |Sigma_kl| over k != l (Sigma with 1/(B-1)). */
@@ -18,18 +20,8 @@ export function featureStatistics(features: ArrayLike<number>, dimensions: numbe
     throw new RangeError(`features: expected a B x ${dimensions} row-major batch, got ${features.length} values`);
   }
   if (samples < 2) throw new RangeError(`features: expected at least 2 rows, got ${samples}`);
-  const mean = new Float64Array(dimensions);
-  for (let i = 0; i < samples; i++) for (let k = 0; k < dimensions; k++) mean[k] = (mean[k] as number) + (features[i * dimensions + k] as number);
-  for (let k = 0; k < dimensions; k++) mean[k] = (mean[k] as number) / samples;
-  const cov = new Float64Array(dimensions * dimensions);
-  const centered = new Float64Array(dimensions);
-  for (let i = 0; i < samples; i++) {
-    for (let k = 0; k < dimensions; k++) centered[k] = (features[i * dimensions + k] as number) - (mean[k] as number);
-    for (let k = 0; k < dimensions; k++) {
-      const ck = centered[k] as number;
-      for (let l = k; l < dimensions; l++) cov[k * dimensions + l] = (cov[k * dimensions + l] as number) + ck * (centered[l] as number);
-    }
-  }
+  // The same float64 sums, in the same order, as SRR's training path.
+  const { mean, m2: cov } = momentsOf(features, samples, dimensions);
   let offDiagonal = 0;
   let kl = 0;
   for (let k = 0; k < dimensions; k++) {

@@ -45,6 +45,14 @@ const layouts = fc.constantFrom<[boolean, boolean]>([false, false], [false, true
 // Sizes cross the kernels' 16-wide, 4-wide and one-at-a-time paths.
 const size = fc.integer({ min: 1, max: 37 });
 
+/** A product's operands (rank 2, or rank 3 with a batch of 1-3) and layout. */
+const products = fc
+  .tuple(fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }), size, size, size, layouts, fc.nat())
+  .map(([batch, m, k, n, [transposeA, transposeB], seed]) => {
+    const [aShape, bShape] = operandShapes(batch, m, k, n, transposeA, transposeB);
+    return { aShape, bShape, transposeA, transposeB, seed };
+  });
+
 describe('SCALE-TS training kernels (wasm)', () => {
   it('run on the wasm backend and not on cpu', async () => {
     expect(trainingKernelsActive()).toBe(true);
@@ -59,10 +67,9 @@ describe('SCALE-TS training kernels (wasm)', () => {
 
   it('matMul equals tf.matMul for every layout, batch and size', () => {
     fc.assert(
-      fc.property(fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }), size, size, size, layouts, fc.nat(), (batch, m, k, n, [transposeA, transposeB], seed) => {
-        const [sa, sb] = operandShapes(batch, m, k, n, transposeA, transposeB);
+      fc.property(products, ({ aShape, bShape, transposeA, transposeB, seed }) => {
         tf.tidy(() => {
-          const [a, b] = [tensorOf(sa, seed), tensorOf(sb, seed + 1)];
+          const [a, b] = [tensorOf(aShape, seed), tensorOf(bShape, seed + 1)];
           expect(maxRelativeError(matMul(a, b, transposeA, transposeB), tf.matMul(a, b, transposeA, transposeB))).toBeLessThan(1e-5);
         });
       }),
@@ -72,10 +79,9 @@ describe('SCALE-TS training kernels (wasm)', () => {
 
   it("matMul's gradients equal tf.matMul's for every layout", () => {
     fc.assert(
-      fc.property(fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }), size, size, size, layouts, fc.nat(), (batch, m, k, n, [transposeA, transposeB], seed) => {
-        const [sa, sb] = operandShapes(batch, m, k, n, transposeA, transposeB);
+      fc.property(products, ({ aShape, bShape, transposeA, transposeB, seed }) => {
         tf.tidy(() => {
-          const [a, b] = [tensorOf(sa, seed), tensorOf(sb, seed + 1)];
+          const [a, b] = [tensorOf(aShape, seed), tensorOf(bShape, seed + 1)];
           const loss = (product: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.sin(product(x, y)));
           const ours = tf.grads(loss((x, y) => matMul(x, y, transposeA, transposeB)))([a, b]);
           const theirs = tf.grads(loss((x, y) => tf.matMul(x, y, transposeA, transposeB)))([a, b]);
