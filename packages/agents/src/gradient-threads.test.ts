@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { VectorEnv } from '@scale/env';
-import { Network, batchObservations, useBackend } from '@scale/model';
-import { resolveSrrConfig } from '@scale/srr';
+import { Network, batchObservations, batchTensors, maskLogits, packTensors, useBackend } from '@scale/model';
+import { resolveSrrConfig, srrLoss } from '@scale/srr';
 import { Rng } from '@scale/workload';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GradientThreads } from './gradient-threads.js';
 import { BanditVecEnv } from './internal/bandit-env.js';
 import type { ShardArrays } from './internal/shard-channel.js';
 import { resolveMethod } from './method.js';
-import { PPO, type PpoShardSettings, ppoShardGradients } from './ppo.js';
+import { PPO, type PpoShardSettings, ppoLoss, ppoShardGradients } from './ppo.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -88,6 +88,45 @@ describe('data-parallel gradients (GradientThreads)', () => {
     // The same shards give the same sum, bit for bit.
     const again = pool.compute(shards, epoch, packedParameters(network));
     expect(Buffer.from(again.gradients.buffer).equals(Buffer.from(split.gradients.buffer))).toBe(true);
+  });
+
+  it("give, on one thread, the gradient of ppoLoss + srrLoss by tfjs's own autodiff on cpu", async () => {
+    // The fast path (SCALE-TS's wasm kernels, the loss computed off the tape) against the plain
+    // definition: tensor losses, tfjs's kernels and tape.
+    const rows = 48;
+    const shard = shardOf(minibatch(9, rows, 8), 0, rows, rows);
+    const fast = ppoShardGradients(network, shard, settings, null).gradients;
+    await useBackend('cpu');
+    try {
+      const variables = network.trainableVariables();
+      const reference = tf.tidy(() => {
+        const input = batchTensors(shard.batch);
+        const { grads } = tf.variableGrads(() => {
+          const out = network.apply(input);
+          const terms = ppoLoss({
+            logits: maskLogits(out.logits as tf.Tensor2D, input.mask),
+            actionOneHot: tf.oneHot(tf.tensor1d(shard.actions, 'int32'), 8) as tf.Tensor2D,
+            oldLogProb: tf.tensor1d(shard.oldLogProbs),
+            advantage: tf.tensor1d(shard.advantages),
+            value: out.value as tf.Tensor1D,
+            target: tf.tensor1d(shard.returns),
+            clipCoef: settings.clipCoef,
+            entCoef: settings.entCoef,
+            vfCoef: settings.vfCoef,
+          });
+          return tf.add(terms.loss, srrLoss(out.feature, epoch, settings.srr as NonNullable<PpoShardSettings['srr']>).total) as tf.Scalar;
+        }, variables);
+        return tf.tensor1d(packTensors(variables.map((v) => grads[v.name] as tf.Tensor)));
+      });
+      const expected = reference.dataSync();
+      reference.dispose();
+      let scale = 0;
+      for (const g of expected) scale = Math.max(scale, Math.abs(g));
+      expect(scale).toBeGreaterThan(0);
+      for (let i = 0; i < expected.length; i++) expect(Math.abs((fast[i] as number) - (expected[i] as number))).toBeLessThan(1e-4 * scale);
+    } finally {
+      await useBackend('wasm');
+    }
   });
 
   it('take the parameters they are given, not the network they were built from', () => {
