@@ -313,6 +313,8 @@ const geluGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
 
 function register(): void {
   registered = true;
+  // Another copy of this module in the process (a bundle beside the source) registered them already.
+  if (tf.getKernel(SCALE_MAT_MUL, 'wasm') !== undefined) return;
   tf.registerKernel({ kernelName: SCALE_MAT_MUL, backendName: 'wasm', kernelFunc: matMulKernel });
   tf.registerKernel({ kernelName: SCALE_SUM_ROWS, backendName: 'wasm', kernelFunc: sumRowsKernel });
   tf.registerKernel({ kernelName: SCALE_DENSE, backendName: 'wasm', kernelFunc: denseKernel });
