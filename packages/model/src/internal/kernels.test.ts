@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KERNELS_DIR, assembleKernels, kernelsSource } from '../../scripts/build-kernels.js';
 import { useBackend } from '../backend.js';
 import { KernelInputError } from '../errors.js';
-import { denseOp, geluOp, layerNormOp, matMul, matMulShape, sumRows, trainingKernelsActive } from './kernels.js';
+import { denseOp, geluOp, kernelsFor, layerNormOp, matMul, matMulShape, sumRows, trainingKernelsActive } from './kernels.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -63,6 +63,15 @@ describe('SCALE-TS training kernels (wasm)', () => {
     tf.dispose([a, b]);
     await useBackend('wasm');
     expect(trainingKernelsActive()).toBe(true);
+  });
+
+  it('bind to a heap they can import, and decline any other (tfjs then runs its own ops)', () => {
+    const wasmApi = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => object } }).WebAssembly;
+    expect(kernelsFor({ wasm: { asm: { memory: new wasmApi.Memory({ initial: 1 }) } } })).not.toBeNull();
+    // tfjs-wasm's threaded build shares its memory; the module imports an unshared one.
+    expect(kernelsFor({ wasm: { asm: { memory: new wasmApi.Memory({ initial: 1, maximum: 2, shared: true }) } } })).toBeNull();
+    expect(kernelsFor({ wasm: {} })).toBeNull();
+    expect(kernelsFor(tf.backend())).not.toBeNull();
   });
 
   it('matMul equals tf.matMul for every layout, batch and size', () => {

@@ -50,7 +50,7 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAs
 /** The compiled module; null where the engine lacks WebAssembly SIMD (tfjs's own kernels then run). */
 let compiled: object | null | undefined;
 /** One instance per tfjs-wasm heap (a re-initialised backend brings a new one). */
-const instances = new WeakMap<object, KernelExports>();
+const instances = new WeakMap<object, KernelExports | null>();
 let registered = false;
 
 function kernelModule(): object | null {
@@ -61,20 +61,29 @@ function kernelModule(): object | null {
   return compiled;
 }
 
-/** The backend's WebAssembly.Memory, or null if it is not a tfjs-wasm backend that exposes it. */
-function heapOf(backend: unknown): object | null {
+/**
+ * The kernels bound to a backend's heap, or null where they cannot run: not a tfjs-wasm backend
+ * that exposes its `WebAssembly.Memory`, an engine without WebAssembly SIMD, or a heap the module
+ * cannot import (tfjs-wasm's threaded build in a browser shares its memory). tfjs's own ops then run.
+ */
+export function kernelsFor(backend: unknown): KernelExports | null {
   const memory = (backend as WasmBackendInternals).wasm?.asm?.memory;
-  return memory instanceof wasmApi.Memory ? memory : null;
-}
-
-function exportsFor(backend: WasmBackendInternals): KernelExports {
-  const memory = heapOf(backend) as object;
+  if (!(memory instanceof wasmApi.Memory)) return null;
   let kernels = instances.get(memory);
   if (kernels === undefined) {
-    kernels = new wasmApi.Instance(kernelModule() as object, { env: { memory } }).exports as KernelExports;
+    const module = kernelModule();
+    try {
+      kernels = module === null ? null : (new wasmApi.Instance(module, { env: { memory } }).exports as KernelExports);
+    } catch {
+      kernels = null;
+    }
     instances.set(memory, kernels);
   }
   return kernels;
+}
+
+function exportsFor(backend: WasmBackendInternals): KernelExports {
+  return kernelsFor(backend) as KernelExports; // the ops dispatch here only when trainingKernelsActive()
 }
 
 /** A tensor's byte offset in the tfjs-wasm heap. */
@@ -368,7 +377,7 @@ function register(): void {
 
 /** Whether the ops below run SCALE-TS's kernels: the wasm backend, with its heap reachable and SIMD. */
 export function trainingKernelsActive(): boolean {
-  if (tf.getBackend() !== 'wasm' || kernelModule() === null || heapOf(tf.backend()) === null) return false;
+  if (tf.getBackend() !== 'wasm' || kernelsFor(tf.backend()) === null) return false;
   if (!registered) register();
   return true;
 }
