@@ -121,7 +121,8 @@ export interface PpoLossValues {
  * `ppoLoss` evaluated on network outputs read back from tfjs, with its gradient with respect to
  * those outputs, in float64. The training step backpropagates these two gradients through the
  * network (see `ppoShardGradients`), which gives the same parameter gradient as differentiating
- * `ppoLoss` through tfjs's tape, with about 300 fewer tfjs ops per step. Per row, with
+ * `ppoLoss` through tfjs's tape (with SRR's `srrGradient`, 330 fewer tfjs kernel calls per step,
+ * counted with tf.profile). Per row, with
  * `p = softmax(z)`, `r = p_a / pi_old(a)` and `w` the row's weight in the minibatch means:
  * - policy, `max(-A r, -A clip(r, 1 - eps, 1 + eps))`: `d/dr = -A` where the unclipped branch is
  *   the max (ties included, as tf.maximum), else 0; then `d r / d z_j = r (1[j = a] - p_j)`;
