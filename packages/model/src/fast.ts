@@ -1,6 +1,7 @@
 import type { ObservationLike } from './batch.js';
 import type { ModelConfig } from './config.js';
 import { ServerCountMismatchError } from './errors.js';
+import { gelu } from './internal/gelu.js';
 import { LAYER_NORM_EPSILON } from './internal/ops.js';
 import type { Network } from './network.js';
 
@@ -308,17 +309,4 @@ function dot(a: Float64Array, aOff: number, b: Float64Array, bOff: number, lengt
   }
   for (; i < length; i++) s0 += (a[aOff + i] as number) * (b[bOff + i] as number);
   return s0 + s1 + (s2 + s3);
-}
-
-/** Exact GELU with erf from Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7). */
-function gelu(x: number): number {
-  return 0.5 * x * (1 + erf(x * Math.SQRT1_2));
-}
-
-function erf(x: number): number {
-  const sign = x < 0 ? -1 : 1;
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.3275911 * z);
-  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  return sign * (1 - poly * Math.exp(-z * z));
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { KernelInputError } from '../errors.js';
+import { gelu, geluDerivative } from './gelu.js';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
 /**
@@ -269,17 +270,6 @@ const layerNormGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return [dx, dgamma, dbeta];
 };
 
-/**
- * erf by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7, under float32's resolution
- * near 1; tfjs's cpu backend uses the same formula).
- */
-function erf(x: number): number {
-  const t = 1 / (1 + 0.3275911 * Math.abs(x));
-  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const y = 1 - poly * Math.exp(-x * x);
-  return x < 0 ? -y : y;
-}
-
 /** The output of an elementwise kernel on x (and dy of x's shape, for a backward). */
 function elementwiseOutput(kernel: string, x: tf.TensorInfo, backend: unknown, dy?: tf.TensorInfo): [WasmBackendInternals, tf.TensorInfo] {
   if (x.dtype !== 'float32') throw new KernelInputError(kernel, `x [${x.shape}] ${x.dtype}`, 'a float32 input only');
@@ -290,33 +280,25 @@ function elementwiseOutput(kernel: string, x: tf.TensorInfo, backend: unknown, d
   return [wasm, wasm.makeOutput([...x.shape], 'float32')];
 }
 
-/** Exact GELU, `x Phi(x) = 0.5 x (1 + erf(x / sqrt 2))`. */
+/** Exact GELU (erf by Abramowitz and Stegun 7.1.26, as tfjs's cpu backend). */
 const geluKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: tf.TensorInfo };
   const [wasm, out] = elementwiseOutput(SCALE_GELU, x, backend);
   const heap = heapFloats(wasm);
   const [px, po] = [offsetOf(wasm, x) >>> 2, offsetOf(wasm, out) >>> 2];
   const size = x.shape.reduce((a, b) => a * b, 1);
-  for (let i = 0; i < size; i++) {
-    const v = heap[px + i] as number;
-    heap[po + i] = 0.5 * v * (1 + erf(v * Math.SQRT1_2));
-  }
+  for (let i = 0; i < size; i++) heap[po + i] = gelu(heap[px + i] as number);
   return out;
 };
 
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-
-/** GELU's backward, `dx = dy (Phi(x) + x phi(x))`, phi the standard normal density. */
+/** GELU's backward, `dx = dy (Phi(x) + x phi(x))`. */
 const geluGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
   const [wasm, dx] = elementwiseOutput(SCALE_GELU_GRAD, x, backend, dy);
   const heap = heapFloats(wasm);
   const [pdy, px, pdx] = [offsetOf(wasm, dy) >>> 2, offsetOf(wasm, x) >>> 2, offsetOf(wasm, dx) >>> 2];
   const size = x.shape.reduce((a, b) => a * b, 1);
-  for (let i = 0; i < size; i++) {
-    const v = heap[px + i] as number;
-    heap[pdx + i] = (heap[pdy + i] as number) * (0.5 * (1 + erf(v * Math.SQRT1_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
-  }
+  for (let i = 0; i < size; i++) heap[pdx + i] = (heap[pdy + i] as number) * geluDerivative(heap[px + i] as number);
   return dx;
 };
 
