@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchTensors } from './batch.js';
 import type { ModelConfig } from './config.js';
 import { ServerCountMismatchError } from './errors.js';
-import { matMul } from './internal/kernels.js';
-import { createDense, createLayerNorm, createMlp, dense, gelu, layerNorm, mlp } from './internal/ops.js';
+import { geluOp, matMul } from './internal/kernels.js';
+import { createDense, createLayerNorm, createMlp, dense, layerNorm, mlp } from './internal/ops.js';
 import type { ParameterStore } from './params.js';
 
 /** What an encoder gives the heads. */
@@ -104,7 +104,7 @@ export class CrossAttentionEncoder implements Encoder {
       const perHead = tf.reshape(matMul(pooled, this.params.get(`${p}/value/w`)), [B, H, d]);
       const heads = tf.add(tf.sum(tf.mul(perHead, this.headMask), 1), this.params.get(`${p}/value/b`)) as tf.Tensor2D;
       x = layerNorm(tf.add(x, dense(heads, this.params, `${p}/out`)), this.params, `${p}/ln1`);
-      const ffn = dense(gelu(dense(x, this.params, `${p}/ffn1`)), this.params, `${p}/ffn2`);
+      const ffn = dense(geluOp(dense(x, this.params, `${p}/ffn1`)), this.params, `${p}/ffn2`);
       x = layerNorm(tf.add(x, ffn), this.params, `${p}/ln2`);
     }
     return { feature: x, serverEmbeddings: E };

@@ -22,15 +22,11 @@ export function decorrelationLoss(features: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
     const { centered, batch } = centeredBatch(features);
     const dim = features.shape[1];
-    return decorrelationOfCovariance(tf.div(tf.matMul(centered, centered, true, false), batch - 1) as tf.Tensor2D, dim);
+    const cov = tf.div(tf.matMul(centered, centered, true, false), batch - 1);
+    // A 0/1 mask of the off-diagonal entries keeps the whole expression differentiable.
+    const offDiagonal = tf.sub(tf.ones([dim, dim]), tf.eye(dim));
+    return tf.sum(tf.mul(tf.square(cov), offDiagonal)) as tf.Scalar;
   });
-}
-
-/** `sum over k != l of Sigma_kl^2` of a d x d covariance (the decorrelation term's formula). */
-export function decorrelationOfCovariance(cov: tf.Tensor2D, dim: number): tf.Scalar {
-  // A 0/1 mask of the off-diagonal entries keeps the whole expression differentiable.
-  const offDiagonal = tf.sub(tf.ones([dim, dim]), tf.eye(dim));
-  return tf.sum(tf.mul(tf.square(cov), offDiagonal)) as tf.Scalar;
 }
 
 /**
@@ -40,12 +36,8 @@ export function decorrelationOfCovariance(cov: tf.Tensor2D, dim: number): tf.Sca
 export function klToStandardNormalLoss(features: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
     const { mean, centered, batch } = centeredBatch(features);
-    return klOfMeanVariance(mean, tf.div(tf.sum(tf.square(centered), 0), batch - 1) as tf.Tensor1D);
+    const variance = tf.div(tf.sum(tf.square(centered), 0), batch - 1);
+    const perDim = tf.mul(0.5, tf.sub(tf.sub(tf.add(variance, tf.square(mean)), 1), tf.log(tf.add(variance, VARIANCE_EPSILON))));
+    return tf.sum(perDim) as tf.Scalar;
   });
-}
-
-/** `sum_k 0.5 (sigma_k^2 + mu_k^2 - 1 - ln sigma_k^2)` from per-dimension means and variances (the KL term's formula). */
-export function klOfMeanVariance(mean: tf.Tensor1D, variance: tf.Tensor1D): tf.Scalar {
-  const perDim = tf.mul(0.5, tf.sub(tf.sub(tf.add(variance, tf.square(mean)), 1), tf.log(tf.add(variance, VARIANCE_EPSILON))));
-  return tf.sum(perDim) as tf.Scalar;
 }

@@ -43,12 +43,9 @@ export interface SrrLoss {
  * `tf.tidy` (or dispose the returned tensors) like any other loss term.
  */
 export function srrLoss(features: tf.Tensor2D, epoch: number, config: SrrConfig): SrrLoss {
-  return weightedSrr(decorrelationLoss(features), klToStandardNormalLoss(features), epoch, config);
-}
-
-/** The two terms weighted and warmed up into SRR's total. */
-export function weightedSrr(decorrelation: tf.Scalar, kl: tf.Scalar, epoch: number, config: SrrConfig): SrrLoss {
   const weight = srrWeight(epoch, config);
+  const decorrelation = decorrelationLoss(features);
+  const kl = klToStandardNormalLoss(features);
   const total = tf.mul(weight, tf.add(tf.mul(config.lambdaDecor, decorrelation), tf.mul(config.lambdaKl, kl))) as tf.Scalar;
   return { total, decorrelation, kl, weight };
 }

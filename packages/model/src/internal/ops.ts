@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ParameterStore } from '../params.js';
 import { MASKED_LOGIT } from '../batch.js';
-import { denseOp, geluOp, layerNormOp, matMul } from './kernels.js';
+import { denseOp, layerNormOp, matMul } from './kernels.js';
 
 export type Activation = 'relu' | 'linear';
 
@@ -49,10 +49,6 @@ export function layerNorm(x: tf.Tensor2D, params: ParameterStore, name: string):
   return layerNormOp(x, params.get(`${name}/gamma`) as tf.Tensor1D, params.get(`${name}/beta`) as tf.Tensor1D, LAYER_NORM_EPSILON);
 }
 
-/** Exact GELU, `0.5 x (1 + erf(x / sqrt 2))` (PyTorch's default). */
-export function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  return geluOp(x);
-}
 
 /** Replaces invalid actions' logits (mask 0) by MASKED_LOGIT; `mask` is a float 0/1 tensor. */
 export function maskLogits(logits: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
