@@ -1,11 +1,5 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig({
-  // The update thread's entry is its own file: `new Worker(new URL('./update-worker.js', import.meta.url))`.
-  entry: { index: 'src/index.ts', 'update-worker': 'src/internal/update-worker.ts' },
-  format: ['esm'],
-  dts: { entry: { index: 'src/index.ts' } },
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+// The update thread's entry is its own file: `new Worker(new URL('./update-worker.js', import.meta.url))`.
+export default defineConfig(packageBuild({ index: 'src/index.ts', 'update-worker': 'src/internal/update-worker.ts' }, { index: 'src/index.ts' }));

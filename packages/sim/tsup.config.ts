@@ -1,11 +1,5 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
-  format: ['esm'],
-  // Declarations for the library API only; the CLI is a program.
-  dts: { entry: 'src/index.ts' },
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+// Declarations for the library API only; the CLI is a program.
+export default defineConfig(packageBuild({ index: 'src/index.ts', cli: 'src/cli.ts' }, { index: 'src/index.ts' }));
