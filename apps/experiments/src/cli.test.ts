@@ -23,7 +23,12 @@ describe('scale train / eval / simulate', () => {
     expect(recorded.method).toMatchObject({ agent: 'ppo', encoder: 'cross-attention' });
     expect(typeof recorded.wallSeconds).toBe('number');
 
-    expect(run('train', '--method', 'scale', '--nodes', '8', '--epochs', '2', '--out', out).status).toBe(2);
+    const again = run('train', '--method', 'scale', '--nodes', '8', '--epochs', '2', '--out', out);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toBe(`scale: ${out} already holds a run; pass --resume to continue it or choose another --out\n`);
+    const changed = run('train', '--method', 'scale', '--nodes', '8', '--seed', '7', '--epochs', '2', '--out', out, '--resume');
+    expect(changed.status).toBe(2);
+    expect(changed.stderr).toMatch(/^scale: --resume: the config differs from .*config\.json; resume with the same settings\n$/);
     const resumed = run('train', '--method', 'scale', '--nodes', '8', '--epochs', '2', '--out', out, '--resume');
     expect(resumed.status).toBe(0);
     expect(readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
@@ -46,6 +51,30 @@ describe('scale train / eval / simulate', () => {
     expect(method.status).toBe(2);
     expect(method.stderr).toMatch(/method: expected one of scale, crossattn/);
     expect(run('eval', '--model', join(dir, 'missing')).status).toBe(2);
+  });
+
+  it('an optional backend that is not installed is one clear line and exit 2, not a stack trace', () => {
+    const result = run('train', '--backend', 'tensorflow-gpu', '--epochs', '1', '--out', join(dir, 'gpu'));
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^scale: backend "tensorflow-gpu" is unavailable: the optional package @tensorflow\/tfjs-node-gpu is not installed/);
+  });
+
+  it('an MLP model evaluated at another N is refused with the N it was trained at, before any episode', () => {
+    const out = join(dir, 'mlp');
+    expect(run('train', '--method', 'ppo', '--nodes', '8', '--epochs', '1', '--out', out).status).toBe(0);
+    const result = run('eval', '--model', out, '--nodes', '8,12', '--episodes', '2');
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^scale: --nodes: the model in .*mlp has an MLP encoder trained at N = 8, which runs only at --nodes 8; received 12/);
+    expect(run('eval', '--model', out, '--nodes', '8', '--episodes', '2', '--json').status).toBe(0);
+  });
+
+  it('eval --help shows the default cluster size as a flag value', () => {
+    const help = run('eval', '--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/--nodes <list> +cluster sizes, comma-separated \(default: 16\)/);
   });
 
   it('simulate runs the simulator heuristics with the scale-sim flags', () => {

@@ -2,8 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jobFinished, StaleResultError, writeJsonAtomic } from './jobs.js';
-import { FULL_BUDGET, planJobs } from './plan.js';
+import { StaleResultError } from './errors.js';
+import { jobFinished, writeJsonAtomic } from './jobs.js';
+import { FULL_BUDGET } from './plan.js';
+import { planJobs } from './targets.js';
 
 const directories: string[] = [];
 afterAll(async () => {

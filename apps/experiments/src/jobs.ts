@@ -2,9 +2,12 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { loadNetwork } from '@scale/model';
 import { type FeatureStatistics, featureStatistics } from '@scale/srr';
+import { RunRecordError, StaleResultError } from './errors.js';
 import { type EvaluationSummary, evaluateChooser, evaluateHeuristic, FeatureBuffer, networkChooser } from './evaluate.js';
 import type { EvaluateJob, Job, TrainJob } from './plan.js';
-import { resolveTrainConfig, train } from './train.js';
+import { RUN_RECORD_FILE, type RunRecord, readRunRecord } from './run-record.js';
+import { train } from './train.js';
+import { resolveTrainConfig } from './train-config.js';
 
 /** What a worker reports while a job runs (drives the progress bars and log lines). */
 export interface JobProgress {
@@ -46,27 +49,23 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   await rename(temporary, path);
 }
 
-/** A finished result in `--out` was made with other settings than the job now planned for it (e.g. after a regime changed). */
-export class StaleResultError extends Error {
-  constructor(readonly path: string) {
-    super(`${path} was made with other settings than this reproduction plans for it; delete it to redo it, or use another --out`);
-    this.name = 'StaleResultError';
-  }
-}
-
 /** True when a training run has its final model and recorded all of its planned epochs, with the planned config. */
 export async function trainingFinished(outDir: string, job: TrainJob): Promise<boolean> {
   const dir = join(outDir, job.dir);
   if (!(await exists(join(dir, 'model')))) return false;
-  let record: { epochsDone?: number; config?: { epochs?: number } };
+  let record: RunRecord | null;
   try {
-    record = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as typeof record;
-  } catch {
-    return false;
+    record = await readRunRecord(dir);
+  } catch (error) {
+    if (!(error instanceof RunRecordError)) throw error;
+    // Cut short by a kill: not finished (the run starts over or resumes). Not a record of these settings: stale.
+    if (error.problem === 'unreadable') return false;
+    throw new StaleResultError(dir);
   }
+  if (record === null) return false;
   const { resolvedMethod: _method, ...planned } = resolveTrainConfig(job.config);
   if (JSON.stringify(record.config) !== JSON.stringify(planned)) throw new StaleResultError(dir);
-  return record.epochsDone !== undefined && record.epochsDone === record.config?.epochs;
+  return record.epochsDone !== undefined && record.epochsDone === record.config.epochs;
 }
 
 /** What identifies an evaluation's settings (the label and dependencies may change without changing the result). */
@@ -122,7 +121,8 @@ async function runEvaluation(outDir: string, job: EvaluateJob, hooks: JobHooks):
     summary = evaluateHeuristic(job.policy.heuristic, { env: job.env, nodes: job.nodes, episodes: job.episodes, onEpisode });
   } else {
     const runDirectory = join(outDir, job.policy.run);
-    const record = JSON.parse(await readFile(join(runDirectory, 'config.json'), 'utf8')) as { config: { invalidAction: 'penalize' | 'mask' } };
+    const record = await readRunRecord(runDirectory);
+    if (record === null) throw new RunRecordError(join(runDirectory, RUN_RECORD_FILE), 'unreadable', 'missing (the training run has not started)');
     const mask = record.config.invalidAction === 'mask';
     const network = await loadNetwork(join(runDirectory, 'model'));
     try {

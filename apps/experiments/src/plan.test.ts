@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FULL_BUDGET, type Job, planJobs, QUICK_BUDGET, REGIMES, TABLE4_HEURISTICS, TABLE4_NODES } from './plan.js';
-import { expandTargets, resolveBudget } from './reproduce.js';
+import { FULL_BUDGET, type Job, QUICK_BUDGET, resolveBudget, TABLE4_HEURISTICS } from './plan.js';
+import { expandTargets, planJobs } from './targets.js';
+import { REGIMES } from './targets/regimes.js';
+import { TABLE4_NODES } from './targets/table4.js';
 
 const options = { seeds: [42, 43], budget: FULL_BUDGET, backend: 'wasm', workload: null };
 const trains = (jobs: readonly Job[]) => jobs.filter((j) => j.kind === 'train');

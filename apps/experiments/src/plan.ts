@@ -1,55 +1,26 @@
 import { join } from 'node:path';
 import type { EnvConfigInput } from '@scale/env';
-import type { TrainConfigInput } from './train.js';
-
-/** What `scale reproduce` can produce. `all` is every target except `real`, which needs `--workload`. */
-export const REPRODUCE_TARGETS = ['table3', 'table4', 'table5', 'fig6', 'regimes', 'elastic', 'real', 'all'] as const;
-export type ReproduceTarget = (typeof REPRODUCE_TARGETS)[number];
+import type { TrainConfigInput } from './train-config.js';
 
 /** The paper's six methods (DESIGN.md section 1), in Table 3's order. */
 export const PAPER_METHODS = ['scale', 'crossattn', 'ppo', 'ppo-srr', 'dqn', 'sac'] as const;
-/** The methods Tables 4 and 5 compare (SRR on and off, cross-attention). */
+/** The methods compared zero-shot (Tables 4 and 5 and the comparisons with heuristics): SRR on and off, cross-attention. */
 export const ZERO_SHOT_METHODS = ['scale', 'crossattn'] as const;
-/** Table 4's cluster sizes: the paper's 16 (training), 32 and 48, then ours. */
-export const TABLE4_NODES = [16, 32, 48, 64, 128, 256, 1024] as const;
-/** Table 4's heuristic rows. */
+/** The heuristics of Tables 3 and 4, and of the elastic and real-workflow comparisons. */
 export const TABLE4_HEURISTICS = ['eft', 'fastest', 'round-robin', 'random'] as const;
-/** The regime sweep's heuristics: Table 4's plus best-fit (tightest memory fit, the natural rival under memory pressure). */
-export const REGIME_HEURISTICS = ['eft', 'fastest', 'best-fit', 'round-robin', 'random'] as const;
-/** Cluster sizes of the regime sweep and the real-workflow comparison. */
-export const REGIME_NODES = [16, 48] as const;
-/** The elastic comparison: N=48, each server fails after an exponential time (mean `mtbf` s) and rejoins after `mttr` s on average. */
-export const ELASTIC = { nodes: 48, failures: { mtbf: 60, mttr: 5 } } as const;
 
-/**
- * Seconds of arrivals of a real-workflow episode. Real workflows are large (hundreds of GFLOP), so at
- * the simulator's default load of 0.75 only a few arrive in the paper's 100 s: 1,000 s brings about 500
- * tasks at N=16 (100 s with --quick).
- */
-export const REAL_HORIZON = { full: 1000, quick: 100 } as const;
+/** Env settings of a job: everything but the cluster size and the seed, which the job sets. */
+export type JobEnv = Omit<EnvConfigInput, 'nodes' | 'seed'>;
 
 /** A training regime: env settings layered over DESIGN.md's defaults. `paper` is the defaults themselves. */
 export interface Regime {
   readonly id: string;
   readonly label: string;
-  readonly env: Omit<EnvConfigInput, 'nodes' | 'seed'>;
+  readonly env: JobEnv;
 }
 
-/**
- * Regimes where a scheduling choice may matter (the paper's may leave nothing to learn, DESIGN.md section 6).
- * Load multiplies `lambda_16 = 1.25`; memory pressure draws memory from Normal(24, 12) clipped to
- * [0.5, 64] GB, so about a quarter of the tasks fit only the large servers (80 GB) and the small
- * servers (8 GB) take few: there `eft`, which fills the large servers first, is no longer the best
- * heuristic (measured: best-fit, round-robin and random beat it); `delays-start` makes children wait
- * for their parents' data.
- */
-export const REGIMES: readonly Regime[] = [
-  { id: 'paper', label: 'load x1 (the paper: lambda_16 = 1.25)', env: {} },
-  { id: 'load-1.25', label: 'load x1.25 (lambda_16 = 1.5625)', env: { lambda16: 1.5625 } },
-  { id: 'load-1.5', label: 'load x1.5 (lambda_16 = 1.875)', env: { lambda16: 1.875 } },
-  { id: 'memory', label: 'memory pressure (m ~ Normal(24, 12) in [0.5, 64] GB)', env: { generator: { memory: { mean: 24, sd: 12, min: 0.5, max: 64 } } } },
-  { id: 'delays-start', label: 'communication delays start', env: { communication: 'delays-start' } },
-];
+/** The paper's regime (DESIGN.md's defaults): Tables 3-5, Figure 6 and the elastic and real comparisons train here. */
+export const PAPER_REGIME: Regime = { id: 'paper', label: 'load x1 (the paper: lambda_16 = 1.25)', env: {} };
 
 /** How much work a reproduction does. `quick` is the same code path with tiny budgets (CI). */
 export interface Budget {
@@ -66,6 +37,13 @@ export interface Budget {
 
 export const FULL_BUDGET: Budget = { quick: false, epochs: 1000, episodes: 30, largeEpisodes: 5, horizon: null };
 export const QUICK_BUDGET: Budget = { quick: true, epochs: 2, episodes: 2, largeEpisodes: 1, horizon: 10 };
+
+/** The full or quick budget with `--epochs` and `--episodes` applied. */
+export function resolveBudget(quick: boolean, epochs?: number, episodes?: number): Budget {
+  const base = quick ? QUICK_BUDGET : FULL_BUDGET;
+  const withEpisodes = episodes === undefined ? base : { ...base, episodes, largeEpisodes: Math.min(base.largeEpisodes, episodes) };
+  return epochs === undefined ? withEpisodes : { ...withEpisodes, epochs };
+}
 
 /** Training seeds: the paper's 42, then 43, 44, ... */
 export function seedList(count: number): number[] {
@@ -94,7 +72,7 @@ export interface EvaluateJob {
   /** The result file (relative to the out dir). */
   readonly file: string;
   readonly policy: EvaluatedPolicy;
-  readonly env: Omit<EnvConfigInput, 'nodes' | 'seed'>;
+  readonly env: JobEnv;
   readonly nodes: number;
   readonly episodes: number;
   /** Gather the attention feature of every decision and report Table 5's statistics. */
@@ -119,8 +97,13 @@ export function policyKey(policy: EvaluatedPolicy): string {
   return 'heuristic' in policy ? policy.heuristic : `${policy.method}-seed${policy.seed}`;
 }
 
-export interface PlanOptions {
-  readonly targets: readonly Exclude<ReproduceTarget, 'all'>[];
+/** The env settings of a regime under a budget (what training and evaluation both use). */
+export function regimeEnv(regime: Regime, budget: Budget): JobEnv {
+  return { ...regime.env, ...(budget.horizon === null ? {} : { horizon: budget.horizon }) };
+}
+
+/** What every target plans with: the seeds, the budget, the backend and the real workflows (if given). */
+export interface JobPlanOptions {
   readonly seeds: readonly number[];
   readonly budget: Budget;
   readonly backend: string;
@@ -128,120 +111,83 @@ export interface PlanOptions {
   readonly workload: string | null;
 }
 
-/** Collects jobs without duplicates (targets share runs and evaluations). */
-class JobSet {
-  readonly jobs = new Map<string, Job>();
-  add(job: Job): string {
-    if (!this.jobs.has(job.id)) this.jobs.set(job.id, job);
-    return job.id;
-  }
+/** What `JobPlan.compare` trains and evaluates. */
+export interface Comparison {
+  /** The regime the methods train in (and, unless `evaluationEnv` says more, are evaluated in). */
+  readonly regime: Regime;
+  readonly methods: readonly string[];
+  readonly heuristics: readonly string[];
+  /** Cluster sizes of the evaluations (training is at N=16). */
+  readonly nodes: readonly number[];
+  /** The evaluation set's name (its folder under `evaluations/`); the regime's id by default. */
+  readonly evaluationSet?: string;
+  /** Env settings of the evaluations on top of the regime's. */
+  readonly evaluationEnv?: JobEnv;
 }
 
-function horizonEnv(budget: Budget): Omit<EnvConfigInput, 'nodes' | 'seed'> {
-  return budget.horizon === null ? {} : { horizon: budget.horizon };
-}
+/**
+ * The jobs of a reproduction, collected target by target without duplicates: targets share runs and
+ * evaluations (a job's id is its output path), and the first target to plan a job fixes its place in
+ * the order the pool runs them.
+ */
+export class JobPlan {
+  private readonly planned = new Map<string, Job>();
 
-/** The env settings of a regime under a budget (what training and evaluation both use). */
-export function regimeEnv(regime: Regime, budget: Budget): Omit<EnvConfigInput, 'nodes' | 'seed'> {
-  return { ...regime.env, ...horizonEnv(budget) };
-}
+  constructor(readonly options: JobPlanOptions) {}
 
-function regimeById(id: string): Regime {
-  const regime = REGIMES.find((r) => r.id === id);
-  if (regime === undefined) throw new Error(`unknown regime ${id}`);
-  return regime;
-}
-
-function trainJob(set: JobSet, options: PlanOptions, regime: Regime, method: string, seed: number): TrainJob {
-  const dir = runDir(regime.id, method, seed);
-  const job: TrainJob = {
-    kind: 'train',
-    id: `train:${dir}`,
-    dir,
-    label: `train ${method} seed ${seed}${regime.id === 'paper' ? '' : ` (${regime.id})`}`,
-    config: { method, nodes: 16, seed, epochs: options.budget.epochs, backend: options.backend as TrainConfigInput['backend'], env: regimeEnv(regime, options.budget) },
-  };
-  set.add(job);
-  return job;
-}
-
-function evaluateJob(
-  set: JobSet,
-  options: PlanOptions,
-  args: { set: string; policy: EvaluatedPolicy; env: Omit<EnvConfigInput, 'nodes' | 'seed'>; nodes: number; after: readonly string[] },
-): void {
-  const key = policyKey(args.policy);
-  const file = evaluationFile(args.set, key, args.nodes);
-  const learned = 'run' in args.policy;
-  set.add({
-    kind: 'evaluate',
-    id: `evaluate:${file}`,
-    file,
-    policy: args.policy,
-    env: args.env,
-    nodes: args.nodes,
-    episodes: episodesAt(options.budget, args.nodes),
-    // Cross-attention features are Table 5's; gathering them costs a copy of 16 floats per decision.
-    features: learned && (ZERO_SHOT_METHODS as readonly string[]).includes((args.policy as { method: string }).method),
-    after: args.after,
-    label: `eval ${key} N=${args.nodes}${args.set === 'paper' ? '' : ` (${args.set})`}`,
-  });
-}
-
-/** Trains the methods in a regime and evaluates them and the heuristics at the given N on the regime's env. */
-function compare(
-  set: JobSet,
-  options: PlanOptions,
-  args: { regime: Regime; methods: readonly string[]; heuristics: readonly string[]; nodes: readonly number[]; evaluationSet?: string; evaluationEnv?: Omit<EnvConfigInput, 'nodes' | 'seed'> },
-): void {
-  const env = { ...regimeEnv(args.regime, options.budget), ...(args.evaluationEnv ?? {}) };
-  const evaluationSet = args.evaluationSet ?? args.regime.id;
-  for (const nodes of args.nodes) {
-    for (const heuristic of args.heuristics) evaluateJob(set, options, { set: evaluationSet, policy: { heuristic }, env, nodes, after: [] });
-    for (const method of args.methods) {
-      for (const seed of options.seeds) {
-        const run = trainJob(set, options, args.regime, method, seed);
-        evaluateJob(set, options, { set: evaluationSet, policy: { run: run.dir, method, seed }, env, nodes, after: [run.id] });
+  /** Trains the methods in a regime and evaluates them and the heuristics at the given N on the regime's env. */
+  compare(comparison: Comparison): void {
+    const env = { ...regimeEnv(comparison.regime, this.options.budget), ...(comparison.evaluationEnv ?? {}) };
+    const set = comparison.evaluationSet ?? comparison.regime.id;
+    for (const nodes of comparison.nodes) {
+      for (const heuristic of comparison.heuristics) this.evaluate({ set, policy: { heuristic }, env, nodes, after: [] });
+      for (const method of comparison.methods) {
+        for (const seed of this.options.seeds) {
+          const run = this.train(comparison.regime, method, seed);
+          this.evaluate({ set, policy: { run: run.dir, method, seed }, env, nodes, after: [run.id] });
+        }
       }
     }
   }
-}
 
-/** Every job the targets need, in an order that finishes whole targets early (Table 3's N=16 runs first). */
-export function planJobs(options: PlanOptions): Job[] {
-  const set = new JobSet();
-  const paper = regimeById('paper');
-  const targets = new Set(options.targets);
-  if (targets.has('table3') || targets.has('fig6')) {
-    compare(set, options, { regime: paper, methods: PAPER_METHODS, heuristics: TABLE4_HEURISTICS, nodes: [16] });
+  /** The planned jobs, in planning order. */
+  jobs(): Job[] {
+    return [...this.planned.values()];
   }
-  if (targets.has('table4') || targets.has('table5')) {
-    compare(set, options, { regime: paper, methods: ZERO_SHOT_METHODS, heuristics: TABLE4_HEURISTICS, nodes: TABLE4_NODES });
+
+  private add(job: Job): void {
+    if (!this.planned.has(job.id)) this.planned.set(job.id, job);
   }
-  if (targets.has('elastic')) {
-    compare(set, options, { regime: paper, methods: ZERO_SHOT_METHODS, heuristics: TABLE4_HEURISTICS, nodes: [ELASTIC.nodes] });
-    compare(set, options, {
-      regime: paper,
-      methods: ZERO_SHOT_METHODS,
-      heuristics: TABLE4_HEURISTICS,
-      nodes: [ELASTIC.nodes],
-      evaluationSet: 'elastic',
-      evaluationEnv: { failures: ELASTIC.failures },
+
+  private train(regime: Regime, method: string, seed: number): TrainJob {
+    const { budget, backend } = this.options;
+    const dir = runDir(regime.id, method, seed);
+    const job: TrainJob = {
+      kind: 'train',
+      id: `train:${dir}`,
+      dir,
+      label: `train ${method} seed ${seed}${regime.id === 'paper' ? '' : ` (${regime.id})`}`,
+      config: { method, nodes: 16, seed, epochs: budget.epochs, backend: backend as TrainConfigInput['backend'], env: regimeEnv(regime, budget) },
+    };
+    this.add(job);
+    return job;
+  }
+
+  private evaluate(args: { set: string; policy: EvaluatedPolicy; env: JobEnv; nodes: number; after: readonly string[] }): void {
+    const key = policyKey(args.policy);
+    const file = evaluationFile(args.set, key, args.nodes);
+    this.add({
+      kind: 'evaluate',
+      id: `evaluate:${file}`,
+      file,
+      policy: args.policy,
+      env: args.env,
+      nodes: args.nodes,
+      episodes: episodesAt(this.options.budget, args.nodes),
+      // Cross-attention features are Table 5's; gathering them costs a copy of 16 floats per decision.
+      features: 'run' in args.policy && (ZERO_SHOT_METHODS as readonly string[]).includes(args.policy.method),
+      after: args.after,
+      label: `eval ${key} N=${args.nodes}${args.set === 'paper' ? '' : ` (${args.set})`}`,
     });
   }
-  if (targets.has('regimes')) {
-    for (const regime of REGIMES) compare(set, options, { regime, methods: ZERO_SHOT_METHODS, heuristics: REGIME_HEURISTICS, nodes: REGIME_NODES });
-  }
-  if (targets.has('real')) {
-    if (options.workload === null) throw new Error('real: needs --workload wfformat:PATH');
-    compare(set, options, {
-      regime: paper,
-      methods: ZERO_SHOT_METHODS,
-      heuristics: TABLE4_HEURISTICS,
-      nodes: REGIME_NODES,
-      evaluationSet: 'real',
-      evaluationEnv: { workload: options.workload, horizon: options.budget.quick ? REAL_HORIZON.quick : REAL_HORIZON.full },
-    });
-  }
-  return [...set.jobs.values()];
 }

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { JobProgress } from './jobs.js';
 import type { Job } from './plan.js';
 import type { Reporter } from './progress.js';
-import { type ReproduceOptions, ReproductionLockedError, ReproductionMismatchError, reproduce } from './reproduce.js';
+import { ReproductionLockedError, ReproductionMismatchError } from './errors.js';
+import { type ReproduceOptions, reproduce } from './reproduce.js';
 import type { Table } from './table.js';
 
 // The pool forks the built worker; the test task runs after the build (turbo), as the CLI does.

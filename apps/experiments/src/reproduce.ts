@@ -1,36 +1,15 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { figureSpec, readEpochRecords, renderSvg, trainingCurves } from './figure.js';
+import { ReproductionLockedError, ReproductionMismatchError } from './errors.js';
 import { jobFinished, writeJsonAtomic } from './jobs.js';
-import { type Budget, FULL_BUDGET, PAPER_METHODS, planJobs, QUICK_BUDGET, type ReproduceTarget, runDir, seedList } from './plan.js';
+import { type Budget, resolveBudget, seedList } from './plan.js';
 import { type PoolResult, runJobs } from './pool.js';
 import type { Reporter } from './progress.js';
-import { elasticTable, realTable, regimesTable, ResultStore, type TableContext, table3, table4, table5 } from './results.js';
+import { ResultStore } from './results.js';
 import { renderCsv, renderMarkdown, type Table } from './table.js';
-
-/** The reproduction in `--out` was made with other budgets than this call asks for. */
-export class ReproductionMismatchError extends Error {
-  constructor(
-    readonly field: string,
-    readonly recorded: unknown,
-    readonly requested: unknown,
-  ) {
-    super(`${field}: the reproduction in --out was made with ${JSON.stringify(recorded)}, this call asks for ${JSON.stringify(requested)}; use the same settings to resume it, or another --out`);
-    this.name = 'ReproductionMismatchError';
-  }
-}
-
-/** Another `scale reproduce` is running in the same `--out` (two would run the same jobs twice). */
-export class ReproductionLockedError extends Error {
-  constructor(
-    readonly outDir: string,
-    readonly pid: number,
-  ) {
-    super(`--out ${outDir}: another scale reproduce (pid ${pid}) is running there; wait for it, stop it, or use --report to write the tables from what has finished`);
-    this.name = 'ReproductionLockedError';
-  }
-}
+import type { ReportContext } from './target.js';
+import { expandTargets, planJobs, type ReproduceTarget, TARGETS } from './targets.js';
 
 function alive(pid: number): boolean {
   try {
@@ -69,7 +48,7 @@ export interface ReproduceOptions {
   readonly episodes?: number;
   readonly workers: number;
   readonly backend: string;
-  /** `wfformat:PATH` for `real`. */
+  /** `wfformat:PATH` for `real`; null takes the one the reproduction in `outDir` recorded, if any. */
   readonly workload: string | null;
   readonly reporter: Reporter;
   readonly stopSignal: Promise<void>;
@@ -134,24 +113,6 @@ function machineDescription(): string {
   return `${cores.length} x ${cores[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform} ${process.arch}, Node ${process.version}, no GPU used`;
 }
 
-/** `all` means every target but `real`, which is added when a workload is given. */
-export function expandTargets(targets: readonly ReproduceTarget[], workload: string | null): Exclude<ReproduceTarget, 'all'>[] {
-  const expanded = new Set<Exclude<ReproduceTarget, 'all'>>();
-  for (const t of targets.length === 0 ? (['all'] as const) : targets) {
-    if (t === 'all') {
-      for (const x of ['table3', 'table4', 'table5', 'fig6', 'regimes', 'elastic'] as const) expanded.add(x);
-      if (workload !== null) expanded.add('real');
-    } else expanded.add(t);
-  }
-  return [...expanded];
-}
-
-export function resolveBudget(quick: boolean, epochs?: number, episodes?: number): Budget {
-  const base = quick ? QUICK_BUDGET : FULL_BUDGET;
-  const withEpisodes = episodes === undefined ? base : { ...base, episodes, largeEpisodes: Math.min(base.largeEpisodes, episodes) };
-  return epochs === undefined ? withEpisodes : { ...withEpisodes, epochs };
-}
-
 async function readRecord(path: string): Promise<ReproductionRecord | null> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as ReproductionRecord;
@@ -167,23 +128,8 @@ async function writeTable(outDir: string, table: Table, written: string[]): Prom
   written.push(`${table.id}.md`, `${table.id}.csv`, `${table.id}.json`);
 }
 
-async function writeFigure(outDir: string, budget: Budget, seeds: readonly number[], written: string[]): Promise<void> {
-  const runs = [];
-  for (const method of PAPER_METHODS) {
-    for (const seed of seeds) runs.push({ method, records: await readEpochRecords(join(outDir, runDir('paper', method, seed))) });
-  }
-  const bin = Math.max(1, Math.round(budget.epochs / 100));
-  const points = trainingCurves(runs, bin);
-  const title = `Figure 6: training curves at N=16 (mean episode return, ${bin}-epoch bins; band: ±1 std across ${seeds.length} seed${seeds.length === 1 ? '' : 's'})`;
-  const spec = figureSpec(points, PAPER_METHODS, title);
-  await writeFile(join(outDir, 'fig6.svg'), await renderSvg(spec));
-  await writeJsonAtomic(join(outDir, 'fig6.vl.json'), spec);
-  const csv = ['method,epoch,mean,low,high,seeds', ...points.map((p) => [p.method, p.epoch, p.mean, p.low, p.high, p.seeds].join(','))];
-  await writeFile(join(outDir, 'fig6.csv'), `${csv.join('\n')}\n`);
-  written.push('fig6.svg', 'fig6.vl.json', 'fig6.csv');
-}
-
-function summaryMarkdown(record: ReproductionRecord, tables: readonly Table[], figure: boolean): string {
+/** `summary.md`: the invocations, every claim's verdict, and what the targets' other files show (the figure). */
+function summaryMarkdown(record: ReproductionRecord, tables: readonly Table[], extras: readonly (readonly string[])[]): string {
   const total = record.invocations.reduce((a, b) => a + b.wallSeconds, 0);
   const lines = [
     '# Reproduction summary',
@@ -203,7 +149,7 @@ function summaryMarkdown(record: ReproductionRecord, tables: readonly Table[], f
     '|---|---|---|',
     ...tables.flatMap((t) => t.claims.map((c) => `| [${t.id}](${t.id}.md) | ${c.claim.replaceAll('|', '\\|')} | ${c.verdict} |`)),
     '',
-    ...(figure ? ['![Figure 6](fig6.svg)', ''] : []),
+    ...extras.flatMap((lines) => [...lines, '']),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -216,18 +162,20 @@ function summaryMarkdown(record: ReproductionRecord, tables: readonly Table[], f
  */
 export async function reproduce(options: ReproduceOptions): Promise<ReproduceResult> {
   const started = Date.now();
-  const targets = expandTargets(options.targets, options.workload);
   const budget = resolveBudget(options.quick, options.epochs, options.episodes);
   const seeds = seedList(options.seeds);
   const recordPath = join(options.outDir, 'reproduce.json');
   const previous = await readRecord(recordPath);
+  // Resuming (or re-reporting) a reproduction needs no --workload: the one it was made with is recorded.
+  const workload = options.workload ?? previous?.workload ?? null;
+  const targets = expandTargets(options.targets, workload);
   if (previous !== null) {
     if (JSON.stringify(previous.budget) !== JSON.stringify(budget)) throw new ReproductionMismatchError('budget', previous.budget, budget);
     if (previous.backend !== options.backend) throw new ReproductionMismatchError('--backend', previous.backend, options.backend);
-    if (targets.includes('real') && previous.workload !== null && previous.workload !== options.workload) throw new ReproductionMismatchError('--workload', previous.workload, options.workload);
+    if (targets.includes('real') && previous.workload !== null && previous.workload !== workload) throw new ReproductionMismatchError('--workload', previous.workload, workload);
   }
-  const jobs = planJobs({ targets, seeds, budget, backend: options.backend, workload: options.workload });
-  const base: ReproductionRecord = { format: 'scale-reproduction', version: 1, budget, backend: options.backend, workload: options.workload ?? previous?.workload ?? null, invocations: previous?.invocations ?? [] };
+  const jobs = planJobs({ targets, seeds, budget, backend: options.backend, workload });
+  const base: ReproductionRecord = { format: 'scale-reproduction', version: 1, budget, backend: options.backend, workload, invocations: previous?.invocations ?? [] };
   let pool: PoolResult;
   if (options.reportOnly === true) {
     const finished = (await Promise.all(jobs.map((job) => jobFinished(options.outDir, job)))).filter(Boolean).length;
@@ -276,18 +224,18 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     }
   }
 
-  const store = await ResultStore.load(options.outDir, jobs);
-  const context: TableContext = { store, seeds, budget };
-  const tables: Table[] = [];
-  if (targets.includes('table3')) tables.push(table3(context));
-  if (targets.includes('table4')) tables.push(table4(context));
-  if (targets.includes('table5')) tables.push(table5(context));
-  if (targets.includes('regimes')) tables.push(regimesTable(context));
-  if (targets.includes('elastic')) tables.push(elasticTable(context));
-  if (targets.includes('real')) tables.push(realTable(context, options.workload as string));
+  const context: ReportContext = { store: await ResultStore.load(options.outDir, jobs), seeds, budget, workload, outDir: options.outDir };
+  const requested = TARGETS.filter((target) => targets.includes(target.id));
+  const tables = requested.flatMap((target) => target.tables(context));
   const written: string[] = [];
   for (const table of tables) await writeTable(options.outDir, table, written);
-  if (targets.includes('fig6')) await writeFigure(options.outDir, budget, seeds, written);
+  const extras: (readonly string[])[] = [];
+  for (const target of requested) {
+    if (target.files === undefined) continue;
+    const files = await target.files(context);
+    written.push(...files.written);
+    extras.push(files.summary);
+  }
 
   const invocation = invocationOf(options, targets, started, {
     jobsRun: pool.ranNow,
@@ -301,7 +249,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   // A report-only call records nothing: it did no work, and a reproduction may be running beside it.
   const record: ReproductionRecord = options.reportOnly === true ? (previous ?? base) : { ...base, invocations: [...base.invocations, invocation] };
   if (options.reportOnly !== true) await writeJsonAtomic(recordPath, record);
-  await writeFile(join(options.outDir, 'summary.md'), summaryMarkdown(record, tables, targets.includes('fig6')));
+  await writeFile(join(options.outDir, 'summary.md'), summaryMarkdown(record, tables, extras));
   written.push('reproduce.json', 'summary.md');
   return { pool, written, wallSeconds };
 }

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { EvaluationSummary } from './evaluate.js';
 import type { EvaluationRecord } from './jobs.js';
 import { evaluationFile, FULL_BUDGET } from './plan.js';
-import { ResultStore, regimesTable, table4, table5 } from './results.js';
+import { ResultStore } from './results.js';
 import { summarize } from './statistics.js';
+import { regimesTable } from './targets/regimes.js';
+import { table4 } from './targets/table4.js';
+import { table5 } from './targets/table5.js';
 
 /** A stand-in evaluation record whose episodes all have the given response time. */
 function record(meanResponseTime: number, covOffDiagonal = Number.NaN): EvaluationRecord {
@@ -36,7 +39,7 @@ describe('table4', () => {
       records.set(evaluationFile('paper', `scale-seed${seed}`, 48), record((0.9 - k * 0.001) * (6 + k * 0.02)));
     });
     records.set(evaluationFile('paper', 'eft', 16), record(4.4));
-    const t = table4({ store: new ResultStore(records), seeds, budget: FULL_BUDGET });
+    const t = table4({ store: new ResultStore(records), seeds, budget: FULL_BUDGET, workload: null });
     const scale = t.rows.find((r) => r.label === 'scale' && r.source === 'ours');
     expect(scale?.cells['16']).toMatchObject({ n: 3 });
     expect(scale?.cells['32']).toBe('pending');
@@ -56,7 +59,7 @@ describe('table4', () => {
   it('equal schedules (both methods collapsed to the same policy) do not replicate', () => {
     const records = new Map<string, EvaluationRecord>();
     for (const seed of seeds) for (const n of [16, 48]) for (const m of ['scale', 'crossattn']) records.set(evaluationFile('paper', `${m}-seed${seed}`, n), record(5));
-    const t = table4({ store: new ResultStore(records), seeds, budget: FULL_BUDGET });
+    const t = table4({ store: new ResultStore(records), seeds, budget: FULL_BUDGET, workload: null });
     expect(t.claims.map((c) => c.verdict)).toEqual(['does not replicate', 'does not replicate']);
   });
 });
@@ -68,7 +71,7 @@ describe('table5', () => {
       records.set(evaluationFile('paper', `scale-seed${seed}`, 16), record(5, 0.04 + k * 0.001));
       records.set(evaluationFile('paper', `crossattn-seed${seed}`, 16), record(5, 0.2 + k * 0.01));
     });
-    const t = table5({ store: new ResultStore(records), seeds, budget: FULL_BUDGET });
+    const t = table5({ store: new ResultStore(records), seeds, budget: FULL_BUDGET, workload: null });
     expect(t.rows.find((r) => r.label === 'Cov Off-Diag: scale' && r.source === 'ours')?.cells['16']).toMatchObject({ mean: expect.closeTo(0.041, 6), n: 3 });
     expect(t.claims[0]?.verdict).toBe('replicates');
     expect(t.claims[1]?.ours).toBeNull();
@@ -91,7 +94,7 @@ describe('regimesTable', () => {
       records.set(evaluationFile('load-1.5', `scale-seed${seed}`, 16), record(4 + k * 0.01));
       records.set(evaluationFile('load-1.5', `crossattn-seed${seed}`, 16), record(4.6 + k * 0.01));
     });
-    const t = regimesTable({ store: new ResultStore(records), seeds, budget: FULL_BUDGET });
+    const t = regimesTable({ store: new ResultStore(records), seeds, budget: FULL_BUDGET, workload: null });
     const row = t.rows.find((r) => r.label.startsWith('load x1.5') && r.label.endsWith('N=16'));
     expect(row?.cells['scale-vs-best']).toMatchObject({ mean: expect.closeTo(-0.49, 6) });
     const claims = t.claims.filter((c) => c.claim.includes('load x1.5') && c.claim.includes('N=16'));

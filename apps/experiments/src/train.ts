@@ -1,42 +1,15 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Agent, type Callback, DQN, DqnConfigSchema, type EpochMetrics, type Method, MethodSchema, PPO, PpoConfigSchema, resolveMethod, SAC, SacConfigSchema } from '@scale/agents';
-import { EnvConfigSchema, VectorEnv } from '@scale/env';
-import { BACKENDS, saveNetwork, useBackend } from '@scale/model';
-import { parseConfig } from '@scale/workload';
-import { z } from 'zod';
+import { type Agent, type Callback, DQN, type EpochMetrics, type Method, PPO, SAC } from '@scale/agents';
+import { VectorEnv } from '@scale/env';
+import { saveNetwork, useBackend } from '@scale/model';
+import { NothingToResumeError, ResumeMismatchError, RunExistsError } from './errors.js';
+import { RUN_RECORD_FILE, readRunRecord, writeRunRecord } from './run-record.js';
+import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './train-config.js';
 
-/** A training run's whole configuration (what `config.json` records, resolved). */
-export const TrainConfigSchema = z
-  .object({
-    /** A preset name (scale, crossattn, ppo, ppo-srr, dqn, sac, dqn-crossattn, sac-crossattn) or `{ agent, encoder, srr }`. */
-    method: z.union([z.string(), MethodSchema]).default('scale'),
-    /** Training cluster size N (the paper: 16). */
-    nodes: z.number().int().min(1).max(100_000).default(16),
-    /** Seed of networks, agent streams and training episodes (the paper: 42). */
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
-    /** Total epochs (the paper: 1,000 x 1,024 steps). */
-    epochs: z.number().int().min(1).max(1_000_000).default(1000),
-    /** Parallel envs (the paper: 4). */
-    envs: z.number().int().min(1).max(256).default(4),
-    backend: z.enum(BACKENDS).default('wasm'),
-    /** Invalid actions: penalized (the paper's reward r_invalid) or masked. */
-    invalidAction: z.enum(['penalize', 'mask']).default('penalize'),
-    /** Env and simulator settings (the `scale-sim` flags in camelCase, reward, features). */
-    env: EnvConfigSchema.omit({ nodes: true, seed: true, invalidAction: true }).partial().default({}),
-    ppo: PpoConfigSchema.partial().default({}),
-    dqn: DqnConfigSchema.partial().default({}),
-    sac: SacConfigSchema.partial().default({}),
-    checkpointEvery: z.number().int().min(1).default(10),
-  })
-  .strict();
-export type TrainConfig = z.output<typeof TrainConfigSchema>;
-export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
-
-export function resolveTrainConfig(input: TrainConfigInput): TrainConfig & { resolvedMethod: Method } {
-  const config = parseConfig(TrainConfigSchema, input, 'config');
-  return { ...config, resolvedMethod: resolveMethod(config.method) };
-}
+// The config's schema has its own module (the run record reads it too); kept importable from here.
+export { resolveTrainConfig, TrainConfigSchema } from './train-config.js';
+export type { TrainConfig, TrainConfigInput } from './train-config.js';
 
 /** Builds the agent a config describes, on a fresh vector env. */
 export function makeAgent(config: TrainConfig & { resolvedMethod: Method }): Agent {
@@ -64,9 +37,9 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Trains one run into `outDir`: `config.json` (resolved config, backend, versions, wall time),
- * `metrics.csv`/`metrics.jsonl`, `checkpoint/` and the final `model/`. With `resume`, continues from
- * `outDir/checkpoint` (same config required).
+ * Trains one run into `outDir`: `config.json` (the run record: resolved config, backend, versions,
+ * wall time), `metrics.csv`/`metrics.jsonl`, `checkpoint/` and the final `model/`. With `resume`,
+ * continues from `outDir/checkpoint` (same config required).
  */
 export async function train(
   input: TrainConfigInput,
@@ -76,26 +49,25 @@ export async function train(
   const config = resolveTrainConfig(input);
   await useBackend(config.backend);
   await mkdir(outDir, { recursive: true });
-  const configPath = join(outDir, 'config.json');
   if (options.resume) {
-    if (!(await exists(join(outDir, 'checkpoint')))) throw new Error(`--resume: no checkpoint in ${outDir}`);
-    const previous = JSON.parse(await readFile(configPath, 'utf8')) as { config: TrainConfig };
-    const { epochs: _a, ...before } = previous.config;
+    if (!(await exists(join(outDir, 'checkpoint')))) throw new NothingToResumeError(outDir);
+    const previous = await readRunRecord(outDir);
+    const { epochs: _a, ...before } = previous?.config ?? {};
     const { epochs: _b, resolvedMethod: _m, ...now } = config;
-    if (JSON.stringify(before) !== JSON.stringify(now)) throw new Error(`--resume: the config differs from ${configPath}; resume with the same settings`);
+    if (JSON.stringify(before) !== JSON.stringify(now)) throw new ResumeMismatchError(join(outDir, RUN_RECORD_FILE));
   } else if (await exists(join(outDir, 'checkpoint'))) {
-    throw new Error(`${outDir} already holds a run; pass --resume to continue it or choose another --out`);
+    throw new RunExistsError(outDir);
   }
   const agent = makeAgent(config);
   if (options.resume) await agent.load(join(outDir, 'checkpoint'));
   const started = Date.now();
   const { resolvedMethod, ...recorded } = config;
-  const record = (extra: Record<string, unknown>) =>
-    writeFile(configPath, `${JSON.stringify({ config: recorded, method: resolvedMethod, backend: config.backend, node: process.version, versions: options.versions ?? {}, ...extra }, null, 2)}\n`);
-  await record({ startedAt: new Date(started).toISOString() });
+  const startedAt = new Date(started).toISOString();
+  const base = { config: recorded, method: resolvedMethod, backend: config.backend, node: process.version, versions: options.versions ?? {}, startedAt };
+  await writeRunRecord(outDir, base);
   const summary = await agent.learn({ epochs: config.epochs, outDir, checkpointEvery: config.checkpointEvery, callbacks: options.callbacks ?? [] });
   await saveNetwork(actingNetwork(agent), join(outDir, 'model'));
   const wallSeconds = (Date.now() - started) / 1000;
-  await record({ startedAt: new Date(started).toISOString(), wallSeconds, epochsDone: summary.epochs, globalStep: summary.globalStep });
+  await writeRunRecord(outDir, { ...base, wallSeconds, epochsDone: summary.epochs, globalStep: summary.globalStep });
   return { agent, last: summary.last, wallSeconds };
 }

@@ -1,0 +1,39 @@
+import { PAPER_REGIME, TABLE4_HEURISTICS, ZERO_SHOT_METHODS } from '../plan.js';
+import { type TableContext, comparison, comparisonColumns, protocolNote } from '../results.js';
+import type { Table } from '../table.js';
+import { defineTarget } from '../target.js';
+
+/** The elastic comparison: N=48, each server fails after an exponential time (mean `mtbf` s) and rejoins after `mttr` s on average. */
+export const ELASTIC = { nodes: 48, failures: { mtbf: 60, mttr: 5 } } as const;
+
+export function elasticTable(context: TableContext): Table {
+  const nodes = ELASTIC.nodes;
+  const statik = comparison(context, 'paper', nodes, TABLE4_HEURISTICS, `static, N=${nodes}`);
+  const elastic = comparison(context, 'elastic', nodes, TABLE4_HEURISTICS, `servers failing and rejoining, N=${nodes}`);
+  return {
+    id: 'elastic',
+    title: `Elastic cluster at N=${nodes}: mean response time (s) with servers failing and rejoining`,
+    notes: [
+      protocolNote(context),
+      `Each server fails after an exponential time with mean ${ELASTIC.failures.mtbf} s and rejoins after one with mean ${ELASTIC.failures.mttr} s (seeded per episode); a failure interrupts the running primitive, which returns to the ready set. The policies see only the servers that are up. scale and crossattn are the Table 4 runs (trained at N=16 on a static cluster), zero-shot here.`,
+    ],
+    columns: comparisonColumns(TABLE4_HEURISTICS),
+    rows: [
+      { label: `static, N=${nodes}`, source: 'ours', over: 'seeds', cells: statik.cells },
+      { label: `failing and rejoining, N=${nodes}`, source: 'ours', over: 'seeds', cells: elastic.cells },
+    ],
+    claims: [...statik.claims, ...elastic.claims],
+  };
+}
+
+/** The Table 4 runs at N=48 on a static cluster and on one whose servers fail and rejoin. */
+export const elasticTarget = defineTarget({
+  id: 'elastic',
+  inAll: () => true,
+  jobs: (plan) => {
+    const common = { regime: PAPER_REGIME, methods: ZERO_SHOT_METHODS, heuristics: TABLE4_HEURISTICS, nodes: [ELASTIC.nodes] };
+    plan.compare(common);
+    plan.compare({ ...common, evaluationSet: 'elastic', evaluationEnv: { failures: ELASTIC.failures } });
+  },
+  tables: (context) => [elasticTable(context)],
+});
