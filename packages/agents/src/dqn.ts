@@ -4,7 +4,8 @@ import { Rng, type RngState, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 import { type CommonAgentOptions, rngFrom } from './base-agent.js';
 import { NonFiniteLossError } from './errors.js';
-import { applyMask, argmax, randomAction } from './internal/sampling.js';
+import { NetworkPolicy } from './policy.js';
+import { randomAction } from './sampling.js';
 import type { Method } from './method.js';
 import { OffPolicyAgent, type OffPolicySchedule, OffPolicyScheduleSchema } from './off-policy.js';
 import { ReplayBuffer, type Transition } from './replay-buffer.js';
@@ -54,7 +55,8 @@ export class DQN extends OffPolicyAgent {
   protected sampleRng: Rng;
   private readonly fast: FastNetwork;
   private readonly optimizer: PackedAdam;
-  private readonly scratch = new Float64Array(1024);
+  /** The argmax of the (masked) Q-values. */
+  private readonly greedy: NetworkPolicy;
   private stepsSinceTargetUpdate = 0;
 
   constructor(env: VecEnvLike, method: Method, options: DqnOptions) {
@@ -68,6 +70,7 @@ export class DQN extends OffPolicyAgent {
     this.target = new Network(modelConfig);
     this.target.params.copyFrom(this.network.params);
     this.fast = new FastNetwork(this.network);
+    this.greedy = new NetworkPolicy(this.fast, { mask: this.common.mask, mode: 'greedy' });
     this.optimizer = new PackedAdam(this.network.trainableVariables(), { maxGradNorm: this.config.maxGradNorm });
     this.replay = new ReplayBuffer(this.config.bufferSize);
     this.sampleRng = new Rng(options.seed).child('dqn:replay-and-exploration');
@@ -76,15 +79,8 @@ export class DQN extends OffPolicyAgent {
   act(observations: readonly ObservationLike[], options: { deterministic?: boolean } = {}): Int32Array {
     // Acting outside training is greedy; `deterministic: false` keeps the final epsilon.
     return Int32Array.from(observations, (obs) =>
-      options.deterministic === false && this.sampleRng.next() < this.config.explorationFinal ? randomAction(obs.mask, this.common.mask, this.sampleRng) : this.greedy(obs),
+      options.deterministic === false && this.sampleRng.next() < this.config.explorationFinal ? randomAction(obs.mask, this.common.mask, this.sampleRng) : this.greedy.act(obs),
     );
-  }
-
-  private greedy(obs: ObservationLike): number {
-    const q = this.fast.forward(obs).q as Float32Array;
-    const values = this.scratch.length >= obs.n ? this.scratch : new Float64Array(obs.n);
-    applyMask(q, obs.mask, this.common.mask, values);
-    return argmax(values, obs.n);
   }
 
   /** Epsilon at the current step of a `totalEpochs` run: linear decay over `explorationFraction` of its steps. */
@@ -97,7 +93,7 @@ export class DQN extends OffPolicyAgent {
 
   protected behaviour(obs: ObservationLike, _epoch: number, totalEpochs: number): number {
     const explore = this.globalStep < this.config.learningStarts || this.sampleRng.next() < this.epsilon(totalEpochs);
-    return explore ? randomAction(obs.mask, this.common.mask, this.sampleRng) : this.greedy(obs);
+    return explore ? randomAction(obs.mask, this.common.mask, this.sampleRng) : this.greedy.act(obs);
   }
 
   protected update(batch: Transition[], epoch: number, totalEpochs: number): Record<string, number> {

@@ -1,24 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import { type Network, currentBackend } from '@scale/model';
 import { type MomentsData, combineMoments } from '@scale/srr';
-import { type MomentsExchange, type PpoShardSettings, SHARD_DIAGNOSTICS, ppoShardGradients } from './ppo.js';
-import { type ShardArrays, ShardChannel, Slot, readMoments, shardFloats, writeMoments } from './internal/shard-channel.js';
+import { ADDITIVE_DIAGNOSTICS, type GradientComputer, type MinibatchGradient, type MomentsExchange, type PpoShardSettings, type ShardArrays, ppoShardGradients } from './ppo-gradient.js';
+import { ShardChannel, Slot, type UpdateWorkerData, readDiagnostics, readMoments, shardFloats, writeMoments } from './internal/shard-channel.js';
 import { typeScriptWorkerScript } from './internal/worker-entry.js';
 
 /** How long the training thread waits on an update thread before calling it stalled. */
 const STALL_MS = 120_000;
-
-/** What an update thread is started with (`workerData`). */
-export interface UpdateWorkerData {
-  readonly buffer: SharedArrayBuffer;
-  readonly parameters: number;
-  readonly featureSize: number;
-  readonly capacity: number;
-  readonly thread: number;
-  readonly backend: string;
-  readonly model: Network['config'];
-  readonly settings: Omit<PpoShardSettings, 'epoch'>;
-}
 
 interface UpdateThread {
   readonly worker: Worker;
@@ -34,29 +22,31 @@ interface UpdateThread {
  * given thread count). The parameters go out before each step, so the workers hold no state of
  * their own beyond the shard in flight.
  */
-export class GradientThreads {
-  private threads: UpdateThread[] = [];
+export class GradientThreads implements GradientComputer {
+  private workers: UpdateThread[] = [];
   private capacity = 0;
 
   constructor(
     private readonly network: Network,
-    readonly count: number,
+    readonly threads: number,
     private readonly settings: Omit<PpoShardSettings, 'epoch'>,
   ) {
-    if (!Number.isInteger(count) || count < 2) throw new RangeError(`GradientThreads: expected at least 2 threads, received ${count}`);
+    if (!Number.isInteger(threads) || threads < 2) throw new RangeError(`GradientThreads: expected at least 2 threads, received ${threads}`);
   }
 
   /**
    * The summed gradient of the shards (shard 0 on this thread) at `parameters`, and the minibatch's
    * diagnostics: PPO terms summed over shards, SRR terms (the same on every shard) from shard 0.
+   * A single shard (a minibatch smaller than the thread count) stays on this thread.
    */
-  compute(shards: readonly ShardArrays[], epoch: number, parameters: Float32Array): { gradients: Float32Array; diagnostics: Float64Array } {
-    if (shards.length < 1 || shards.length > this.count) throw new RangeError(`GradientThreads: expected 1 to ${this.count} shards, received ${shards.length}`);
+  compute(shards: readonly ShardArrays[], epoch: number, parameters: Float32Array): MinibatchGradient {
+    if (shards.length < 1 || shards.length > this.threads) throw new RangeError(`GradientThreads: expected 1 to ${this.threads} shards, received ${shards.length}`);
+    if (shards.length === 1) return ppoShardGradients(this.network, shards[0] as ShardArrays, { ...this.settings, epoch }, null);
     const { taskFeatures, serverFeatures } = this.network.config;
     const needed = Math.max(...shards.map((s) => shardFloats(s.batch.size, s.batch.n, taskFeatures, serverFeatures)));
     if (needed > this.capacity) this.start(needed, parameters.length);
     const remoteShards = shards.slice(1);
-    const active = this.threads.slice(0, remoteShards.length);
+    const active = this.workers.slice(0, remoteShards.length);
     active.forEach((thread, k) => {
       thread.sequence += 1;
       thread.channel.params.set(parameters);
@@ -77,16 +67,14 @@ export class GradientThreads {
       return combineExcept(all, 0);
     };
     const own = ppoShardGradients(this.network, shards[0] as ShardArrays, { ...this.settings, epoch }, this.settings.srr === null ? null : exchange);
-    const gradients = own.gradients;
-    const diagnostics = own.diagnostics;
-    // The diagnostics before SRR's are shard-weighted PPO terms and add up over shards; the rest are the minibatch's.
-    // (Looked up here, not at module load: ppo.ts and this module import each other.)
-    const additive = SHARD_DIAGNOSTICS.indexOf('srrDecorrelation');
+    const { gradients, diagnostics } = own;
     for (const [k, thread] of active.entries()) {
       thread.channel.waitFor(Slot.done, thread.sequence, STALL_MS, k + 1);
       const theirs = thread.channel.gradients;
       for (let i = 0; i < gradients.length; i++) gradients[i] = (gradients[i] as number) + (theirs[i] as number);
-      for (let i = 0; i < additive; i++) diagnostics[i] = (diagnostics[i] as number) + (thread.channel.diagnostics[i] as number);
+      // The PPO terms are shard-weighted and add up; the SRR terms are already the minibatch's.
+      const their = readDiagnostics(thread.channel.diagnostics);
+      for (const name of ADDITIVE_DIAGNOSTICS) diagnostics[name] += their[name];
     }
     return { gradients, diagnostics };
   }
@@ -97,7 +85,7 @@ export class GradientThreads {
     this.capacity = Math.max(needed * 2, 1 << 16);
     const shape = { parameters, featureSize: this.network.encoder.featureSize, capacity: this.capacity };
     const entry = updateWorkerEntry();
-    for (let thread = 1; thread < this.count; thread++) {
+    for (let thread = 1; thread < this.threads; thread++) {
       const channel = ShardChannel.create(shape);
       const workerData: UpdateWorkerData = {
         buffer: channel.buffer,
@@ -112,14 +100,14 @@ export class GradientThreads {
       const worker = new Worker(entry.script, { eval: entry.eval, workerData });
       // A worker blocked in Atomics.wait must never keep the process alive on its own.
       worker.unref();
-      this.threads.push({ worker, channel, sequence: 0 });
+      this.workers.push({ worker, channel, sequence: 0 });
     }
-    for (const [k, thread] of this.threads.entries()) thread.channel.waitFor(Slot.ready, 1, STALL_MS, k + 1);
+    for (const [k, thread] of this.workers.entries()) thread.channel.waitFor(Slot.ready, 1, STALL_MS, k + 1);
   }
 
   dispose(): void {
-    for (const thread of this.threads) void thread.worker.terminate();
-    this.threads = [];
+    for (const thread of this.workers) void thread.worker.terminate();
+    this.workers = [];
     this.capacity = 0;
   }
 }

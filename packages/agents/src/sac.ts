@@ -4,7 +4,8 @@ import { Rng, type RngState, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 import { type CommonAgentOptions, rngFrom } from './base-agent.js';
 import { NonFiniteLossError } from './errors.js';
-import { applyMask, argmax, randomAction, sampleCategorical } from './internal/sampling.js';
+import { NetworkPolicy } from './policy.js';
+import { randomAction } from './sampling.js';
 import type { Method } from './method.js';
 import { OffPolicyAgent, type OffPolicySchedule, OffPolicyScheduleSchema } from './off-policy.js';
 import { ReplayBuffer, type Transition } from './replay-buffer.js';
@@ -53,13 +54,15 @@ export class SAC extends OffPolicyAgent {
   protected readonly schedule: OffPolicySchedule;
   protected replay: ReplayBuffer;
   protected sampleRng: Rng;
-  private actionRng: Rng;
   private readonly fast: FastNetwork;
   private readonly actorOptimizer: PackedAdam;
   private readonly criticOptimizer: PackedAdam;
   private readonly logAlpha: tf.Variable;
   private readonly alphaOptimizer: PackedAdam;
-  private readonly scratch = new Float64Array(1024);
+  /** The actor's argmax (`act`'s default). */
+  private readonly greedy: NetworkPolicy;
+  /** Samples the actor's policy; its stream also draws the random actions before `learningStarts`. */
+  private readonly sampling: NetworkPolicy;
 
   constructor(env: VecEnvLike, method: Method, options: SacOptions) {
     super(env, method, options);
@@ -84,7 +87,8 @@ export class SAC extends OffPolicyAgent {
     this.replay = new ReplayBuffer(this.config.bufferSize);
     const root = new Rng(options.seed);
     this.sampleRng = root.child('sac:replay');
-    this.actionRng = root.child('sac:actions');
+    this.greedy = new NetworkPolicy(this.fast, { mask: this.common.mask, mode: 'greedy' });
+    this.sampling = new NetworkPolicy(this.fast, { mask: this.common.mask, mode: 'sample', rng: root.child('sac:actions') });
   }
 
   get alpha(): number {
@@ -92,18 +96,12 @@ export class SAC extends OffPolicyAgent {
   }
 
   act(observations: readonly ObservationLike[], options: { deterministic?: boolean } = {}): Int32Array {
-    return Int32Array.from(observations, (obs) => this.choose(obs, options.deterministic ?? true));
-  }
-
-  private choose(obs: ObservationLike, deterministic: boolean): number {
-    const logits = this.scratch.length >= obs.n ? this.scratch : new Float64Array(obs.n);
-    applyMask(this.fast.forward(obs).logits as Float32Array, obs.mask, this.common.mask, logits);
-    return deterministic ? argmax(logits, obs.n) : sampleCategorical(logits, obs.n, this.actionRng);
+    return Int32Array.from(observations, (options.deterministic ?? true) ? this.greedy.act : this.sampling.act);
   }
 
   protected behaviour(obs: ObservationLike): number {
-    if (this.globalStep < this.config.learningStarts) return randomAction(obs.mask, this.common.mask, this.actionRng);
-    return this.choose(obs, false);
+    if (this.globalStep < this.config.learningStarts) return randomAction(obs.mask, this.common.mask, this.sampling.rng);
+    return this.sampling.act(obs);
   }
 
   protected update(batch: Transition[], epoch: number): Record<string, number> {
@@ -191,11 +189,11 @@ export class SAC extends OffPolicyAgent {
     return { actor: this.actorOptimizer, critic: this.criticOptimizer, alpha: this.alphaOptimizer };
   }
   protected rngStreams(): Record<string, Rng> {
-    return { sample: this.sampleRng, actions: this.actionRng };
+    return { sample: this.sampleRng, actions: this.sampling.rng };
   }
   protected restoreRngs(states: Record<string, RngState>): void {
     this.sampleRng = rngFrom(states, 'sample');
-    this.actionRng = rngFrom(states, 'actions');
+    this.sampling.rng = rngFrom(states, 'actions');
   }
   protected override extraState(): Record<string, unknown> {
     return { ...super.extraState(), logAlpha: this.logAlpha.dataSync()[0] };

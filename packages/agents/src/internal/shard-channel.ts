@@ -1,6 +1,7 @@
-import type { ObservationBatch } from '@scale/model';
+import type { Network, ObservationBatch } from '@scale/model';
 import type { MomentsData } from '@scale/srr';
 import { UpdateThreadError } from '../errors.js';
+import type { MinibatchDiagnostics, PpoShardSettings, ShardArrays } from '../ppo-gradient.js';
 
 /**
  * The shared memory between the training thread and one update thread, and the handshake on it.
@@ -43,14 +44,16 @@ export function shardFloats(size: number, n: number, taskFeatures: number, serve
   return size * (taskFeatures + n * serverFeatures + 2 * n + 5);
 }
 
-/** The arrays of one minibatch shard (what `ppoShardGradients` reads). */
-export interface ShardArrays {
-  readonly batch: ObservationBatch;
-  readonly actions: Int32Array;
-  readonly oldLogProbs: Float32Array;
-  readonly advantages: Float32Array;
-  readonly returns: Float32Array;
-  readonly weight: number;
+/** What an update thread is started with (`workerData`). */
+export interface UpdateWorkerData {
+  readonly buffer: SharedArrayBuffer;
+  readonly parameters: number;
+  readonly featureSize: number;
+  readonly capacity: number;
+  readonly thread: number;
+  readonly backend: string;
+  readonly model: Network['config'];
+  readonly settings: Omit<PpoShardSettings, 'epoch'>;
 }
 
 export interface ChannelShape {
@@ -220,5 +223,30 @@ export function readMoments(source: Float64Array, featureSize: number): MomentsD
     count: source[0] as number,
     mean: source.slice(1, 1 + featureSize),
     m2: source.slice(1 + featureSize, 1 + featureSize + featureSize * featureSize),
+  };
+}
+
+/** The order `MinibatchDiagnostics` crosses the channel in (one float64 slot each). */
+const DIAGNOSTIC_SLOTS = ['ppoLoss', 'policyLoss', 'valueLoss', 'entropy', 'approxKl', 'clipFraction', 'srrDecorrelation', 'srrKl', 'srrTotal', 'srrWeight'] as const satisfies readonly (keyof MinibatchDiagnostics)[];
+
+export function writeDiagnostics(target: Float64Array, diagnostics: MinibatchDiagnostics): void {
+  DIAGNOSTIC_SLOTS.forEach((name, slot) => {
+    target[slot] = diagnostics[name];
+  });
+}
+
+export function readDiagnostics(source: Float64Array): MinibatchDiagnostics {
+  const value = (name: (typeof DIAGNOSTIC_SLOTS)[number]) => source[DIAGNOSTIC_SLOTS.indexOf(name)] as number;
+  return {
+    ppoLoss: value('ppoLoss'),
+    policyLoss: value('policyLoss'),
+    valueLoss: value('valueLoss'),
+    entropy: value('entropy'),
+    approxKl: value('approxKl'),
+    clipFraction: value('clipFraction'),
+    srrDecorrelation: value('srrDecorrelation'),
+    srrKl: value('srrKl'),
+    srrTotal: value('srrTotal'),
+    srrWeight: value('srrWeight'),
   };
 }

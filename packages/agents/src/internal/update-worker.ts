@@ -7,9 +7,8 @@
 import { workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendName, Network, useBackend } from '@scale/model';
-import type { UpdateWorkerData } from '../gradient-threads.js';
-import { ppoShardGradients } from '../ppo.js';
-import { ShardChannel, Slot, readMoments, writeMoments } from './shard-channel.js';
+import { ppoShardGradients } from '../ppo-gradient.js';
+import { ShardChannel, Slot, type UpdateWorkerData, readMoments, writeDiagnostics, writeMoments } from './shard-channel.js';
 
 const data = workerData as UpdateWorkerData;
 const channel = new ShardChannel(data.buffer, { parameters: data.parameters, featureSize: data.featureSize, capacity: data.capacity });
@@ -39,7 +38,7 @@ try {
     };
     const result = ppoShardGradients(network, shard, { ...data.settings, epoch }, data.settings.srr === null ? null : exchange);
     channel.gradients.set(result.gradients);
-    channel.diagnostics.set(result.diagnostics);
+    writeDiagnostics(channel.diagnostics, result.diagnostics);
     channel.signal(Slot.done, sequence);
   }
 } catch (error) {

@@ -1,6 +1,8 @@
 import { MASKED_LOGIT } from '@scale/model';
 import type { Rng } from '@scale/workload';
 
+// Masked categorical choice over one observation's N actions, in float64: what every policy acts with.
+
 /** Writes masked logits into `out` (MASKED_LOGIT where mask is 0) when `useMask`, else copies. */
 export function applyMask(logits: ArrayLike<number>, mask: Uint8Array, useMask: boolean, out: Float64Array): void {
   for (let j = 0; j < mask.length; j++) out[j] = useMask && mask[j] === 0 ? MASKED_LOGIT : (logits[j] as number);

@@ -1,0 +1,102 @@
+import { FastNetwork, type Network, type ObservationLike } from '@scale/model';
+import { Rng } from '@scale/workload';
+import { applyMask, argmax, logSumExp, sampleCategorical } from './sampling.js';
+
+/** How a network's outputs become an action. */
+export type PolicyMode = 'greedy' | 'sample';
+
+/** Receives the encoder feature of every decision (a `FeatureBuffer`, or any sink). */
+export interface FeatureSink {
+  push(feature: Float32Array): void;
+}
+
+export interface NetworkPolicyOptions {
+  /** Mask mode: invalid actions' logits (or Q-values) are masked, so they are never chosen. */
+  readonly mask: boolean;
+  /**
+   * `greedy`: the argmax of the (masked) logits or Q-values, ties to the lowest index. `sample`: one
+   * draw from the softmax of the (masked) logits; a network without a policy head (Q values) acts
+   * greedily in both modes.
+   */
+  readonly mode: PolicyMode;
+  /** Seeds the sampling stream, `new Rng(seed).child('eval:sample')` (default 0); ignored with `rng`. */
+  readonly seed?: number;
+  /** The sampling stream itself (an agent's checkpointed behaviour stream); takes precedence over `seed`. */
+  readonly rng?: Rng;
+  /** Gets the encoder feature of every decision (Table 5's statistics). */
+  readonly features?: FeatureSink;
+}
+
+/** A decision with what PPO's rollout stores beside it. */
+export interface PolicyDecision {
+  action: number;
+  /** log pi(action | obs) under the masked policy (the softmax of the masked logits or Q-values). */
+  logProb: number;
+  /** The critic's V(obs) (what the network's value head gives; meaningless without one). */
+  value: number;
+}
+
+/**
+ * A network acting through its fast Float32Array path (`FastNetwork`), the one way every caller
+ * turns network outputs into actions: training's rollouts and `act`, `scale eval` and the
+ * experiments. Call `refresh()` after the network's weights change.
+ */
+export class NetworkPolicy {
+  readonly fast: FastNetwork;
+  readonly mask: boolean;
+  readonly mode: PolicyMode;
+  /** The sampling stream (`sample` mode). An agent restoring a checkpoint replaces it. */
+  rng: Rng;
+  private readonly features: FeatureSink | null;
+  /** The masked logits of the last decision, float64; grown to the largest N seen. */
+  private logits = new Float64Array(1024);
+  private readonly decision: PolicyDecision = { action: 0, logProb: 0, value: 0 };
+
+  constructor(network: Network | FastNetwork, options: NetworkPolicyOptions) {
+    if (options.mode !== 'greedy' && options.mode !== 'sample') throw new RangeError(`mode: expected greedy or sample, received ${JSON.stringify(options.mode)}`);
+    this.fast = network instanceof FastNetwork ? network : new FastNetwork(network);
+    this.mask = options.mask;
+    this.mode = options.mode;
+    this.rng = options.rng ?? new Rng(options.seed ?? 0).child('eval:sample');
+    this.features = options.features ?? null;
+  }
+
+  /** The action for `obs` (bound: `const choose = policy.act` works). */
+  readonly act = (obs: ObservationLike): number => this.choose(obs);
+
+  /**
+   * The action with its log-probability and V(obs). The returned object is reused: read it before
+   * the next call.
+   */
+  decide(obs: ObservationLike): Readonly<PolicyDecision> {
+    const decision = this.decision;
+    decision.action = this.choose(obs);
+    decision.logProb = (this.logits[decision.action] as number) - logSumExp(this.logits, obs.n);
+    return decision;
+  }
+
+  /** Re-reads the network's current weights (after an update or a load). */
+  refresh(): void {
+    this.fast.refresh();
+  }
+
+  /** Runs the network, leaves the masked logits in `this.logits` and V in `this.decision.value`. */
+  private choose(obs: ObservationLike): number {
+    const out = this.fast.forward(obs);
+    this.features?.push(out.feature);
+    if (this.logits.length < obs.n) this.logits = new Float64Array(obs.n);
+    applyMask((out.logits ?? out.q) as Float32Array, obs.mask, this.mask, this.logits);
+    this.decision.value = out.value;
+    return this.mode === 'greedy' || out.logits === null ? argmax(this.logits, obs.n) : sampleCategorical(this.logits, obs.n, this.rng);
+  }
+}
+
+/**
+ * A trained (or training) network as a policy: `policyFromNetwork(network, { mask, mode })`.
+ * `policy.act(obs)` chooses; `policy.decide(obs)` also gives the log-probability and V(obs).
+ * For one seed, `sample` mode draws the same actions as training's behaviour policy drawing from the
+ * same stream, and as `scale eval --policy-mode sample` (stream `new Rng(seed).child('eval:sample')`).
+ */
+export function policyFromNetwork(network: Network | FastNetwork, options: NetworkPolicyOptions): NetworkPolicy {
+  return new NetworkPolicy(network, options);
+}
