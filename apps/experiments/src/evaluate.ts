@@ -1,8 +1,5 @@
 import { type EnvConfigInput, type Observation, SchedulingEnv } from '@scale/env';
-import { applyMask, argmax, sampleCategorical } from '@scale/agents';
-import { FastNetwork, type Network } from '@scale/model';
 import { createSimulation, makePolicy, type Metrics, runEpisode, type SimConfigInput } from '@scale/sim';
-import { Rng } from '@scale/workload';
 import { type Summary, summarize } from './statistics.js';
 
 /** Evaluation episodes use seeds `EVALUATION_SEED_BASE + e`, never seen in training (which starts at the run's seed). */
@@ -79,53 +76,8 @@ export function evaluateHeuristic(name: string, setup: EvaluationSetup): Evaluat
   return summary(name, setup.nodes, episodes);
 }
 
-/** Chooses an action index for an observation. */
+/** Chooses an action index for an observation (a trained network: `policyFromNetwork(...).act` from `@scale/agents`). */
 export type Chooser = (obs: Observation) => number;
-
-/** A growing row-major batch of state features (Table 5 gathers the attention feature of every decision). */
-export class FeatureBuffer {
-  private data = new Float32Array(0);
-  private rows = 0;
-  constructor(readonly dimensions: number) {}
-
-  push(feature: Float32Array): void {
-    const d = this.dimensions;
-    if ((this.rows + 1) * d > this.data.length) {
-      const grown = new Float32Array(Math.max(1024 * d, this.data.length * 2));
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data.set(feature.subarray(0, d), this.rows * d);
-    this.rows += 1;
-  }
-
-  get samples(): number {
-    return this.rows;
-  }
-
-  /** The gathered B x d batch (a view). */
-  values(): Float32Array {
-    return this.data.subarray(0, this.rows * this.dimensions);
-  }
-}
-
-/**
- * A trained network as a policy: greedy (argmax of the masked logits or Q-values) or sampled from its
- * softmax (policy networks only). `mask` masks invalid servers (mask mode); `features` gathers the
- * state feature of every decision.
- */
-export function networkChooser(network: Network, options: { mask: boolean; mode: 'greedy' | 'sample'; seed: number; features?: FeatureBuffer }): Chooser {
-  const fast = new FastNetwork(network);
-  const rng = new Rng(options.seed).child('eval:sample');
-  let values = new Float64Array(0);
-  return (obs) => {
-    const out = fast.forward(obs);
-    options.features?.push(out.feature);
-    if (values.length < obs.n) values = new Float64Array(obs.n);
-    applyMask((out.logits ?? out.q) as Float32Array, obs.mask, options.mask, values);
-    return options.mode === 'greedy' || out.logits === null ? argmax(values, obs.n) : sampleCategorical(values, obs.n, rng);
-  };
-}
 
 /** A learned policy on the evaluation episodes (the same seeds as `evaluateHeuristic`). */
 export function evaluateChooser(name: string, choose: Chooser, setup: EvaluationSetup): EvaluationSummary {

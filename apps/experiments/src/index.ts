@@ -16,7 +16,7 @@ export {
   UsageError,
 } from './errors.js';
 export type { EvaluationRecord, JobProgress } from './jobs.js';
-export { EVALUATION_SEED_BASE, evaluateChooser, evaluateHeuristic, FeatureBuffer, networkChooser } from './evaluate.js';
+export { EVALUATION_SEED_BASE, evaluateChooser, evaluateHeuristic } from './evaluate.js';
 export type { Chooser, EpisodeResult, EvaluationSetup, EvaluationSummary } from './evaluate.js';
 export { summarize, tCritical95 } from './statistics.js';
 export type { Summary } from './statistics.js';
@@ -32,3 +32,10 @@ export { REGIMES } from './targets/regimes.js';
 export { TABLE4_NODES } from './targets/table4.js';
 export { directionalClaim, renderCsv, renderMarkdown } from './table.js';
 export type { Cell, CellValue, Claim, Row, Table, Verdict } from './table.js';
+export { runJobsOnQueue } from './queue-coordinator.js';
+export type { QueueCoordinatorOptions } from './queue-coordinator.js';
+export { runQueueWorker } from './queue-worker.js';
+export type { QueueWorkerOptions } from './queue-worker.js';
+export { parseQueueUrl, QueueUnavailableError, QueueUrlError } from './queue-connection.js';
+export type { QueueConnection } from './queue-connection.js';
+export { QueuePayloadError } from './queue-jobs.js';

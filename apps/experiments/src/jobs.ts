@@ -1,9 +1,10 @@
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { FeatureBuffer, policyFromNetwork } from '@scale/agents';
 import { loadNetwork } from '@scale/model';
 import { type FeatureStatistics, featureStatistics } from '@scale/srr';
 import { RunRecordError, StaleResultError } from './errors.js';
-import { type EvaluationSummary, evaluateChooser, evaluateHeuristic, FeatureBuffer, networkChooser } from './evaluate.js';
+import { type EvaluationSummary, evaluateChooser, evaluateHeuristic } from './evaluate.js';
 import type { EvaluateJob, Job, TrainJob } from './plan.js';
 import { RUN_RECORD_FILE, type RunRecord, readRunRecord } from './run-record.js';
 import { train } from './train.js';
@@ -127,8 +128,8 @@ async function runEvaluation(outDir: string, job: EvaluateJob, hooks: JobHooks):
     const network = await loadNetwork(join(runDirectory, 'model'));
     try {
       const buffer = job.features ? new FeatureBuffer(network.config.embedDim) : undefined;
-      const choose = networkChooser(network, { mask, mode: 'greedy', seed: 0, ...(buffer ? { features: buffer } : {}) });
-      summary = evaluateChooser(`${job.policy.method}-seed${job.policy.seed}`, choose, {
+      const policy = policyFromNetwork(network, { mask, mode: 'greedy', seed: 0, ...(buffer ? { features: buffer } : {}) });
+      summary = evaluateChooser(`${job.policy.method}-seed${job.policy.seed}`, policy.act, {
         env: { ...job.env, invalidAction: record.config.invalidAction },
         nodes: job.nodes,
         episodes: job.episodes,

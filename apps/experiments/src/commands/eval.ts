@@ -1,9 +1,10 @@
 import { join } from 'node:path';
+import { policyFromNetwork } from '@scale/agents';
 import { loadNetwork, type Network, useBackend } from '@scale/model';
 import { ConfigError } from '@scale/workload';
 import { type Command, Option } from 'commander';
 import { TrainedNodesMismatchError } from '../errors.js';
-import { type EvaluationSummary, evaluateChooser, networkChooser } from '../evaluate.js';
+import { type EvaluationSummary, evaluateChooser } from '../evaluate.js';
 import { type ExitStatus, integer, integerList } from '../internal/cli-options.js';
 import { readRunRecord } from '../run-record.js';
 
@@ -58,8 +59,8 @@ export function registerEval(program: Command, _exit: ExitStatus): void {
         const mask = record?.config.invalidAction === 'mask';
         const results: EvaluationSummary[] = [];
         for (const nodes of flags.nodes) {
-          const choose = networkChooser(network, { mask, mode: flags.policyMode, seed: 0 });
-          results.push(evaluateChooser(modelDir, choose, { env: { ...(record?.config.env ?? {}), invalidAction: mask ? 'mask' : 'penalize' }, nodes, episodes: flags.episodes }));
+          const policy = policyFromNetwork(network, { mask, mode: flags.policyMode, seed: 0 });
+          results.push(evaluateChooser(modelDir, policy.act, { env: { ...(record?.config.env ?? {}), invalidAction: mask ? 'mask' : 'penalize' }, nodes, episodes: flags.episodes }));
         }
         printSummaries(results, flags.json === true);
       } finally {
