@@ -7,7 +7,7 @@ import { useBackend } from './backend.js';
 import { batchObservations } from './batch.js';
 import { loadNetwork, saveNetwork } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
-import { randomObservation } from './internal/test-utils.js';
+import { randomCandidateObservation, randomObservation } from './internal/test-utils.js';
 import { Network } from './network.js';
 
 let dir = '';
@@ -38,6 +38,20 @@ describe('save and load', () => {
       const obs = batchObservations([randomObservation(new Rng(n), n)]);
       expect(loaded.predict(obs).logits).toEqual(net.predict(obs).logits);
     }
+    net.dispose();
+    loaded.dispose();
+  });
+
+  it('a task-and-server network with defer, global context and pairs round-trips with its layout', async () => {
+    const config = { actions: 'task-and-server', defer: true, globalFeatures: 3, pairFeatures: 1, candidates: 4, seed: 5 } as const;
+    const net = new Network(config);
+    const path = join(dir, 'task-and-server');
+    await saveNetwork(net, path);
+    const loaded = await loadNetwork(path);
+    expect(loaded.layout).toEqual(net.layout);
+    expect(loaded.params.names()).toEqual(net.params.names());
+    const obs = batchObservations([randomCandidateObservation(new Rng(3), 6, 4, { defer: true, global: 3, pairs: true })]);
+    expect(loaded.predict(obs).logits).toEqual(net.predict(obs).logits);
     net.dispose();
     loaded.dispose();
   });

@@ -1,17 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchTensors } from './batch.js';
 import type { ModelConfig } from './config.js';
-import { ServerCountMismatchError } from './errors.js';
+import { ObservationLayoutError, ServerCountMismatchError } from './errors.js';
 import { geluOp, matMul } from './internal/kernels.js';
 import { createDense, createLayerNorm, createMlp, dense, layerNorm, mlp } from './internal/ops.js';
 import type { ParameterStore } from './params.js';
 
 /** What an encoder gives the heads. */
 export interface EncoderOutput {
-  /** The state feature (B x featureSize): the attention feature `h` for cross-attention; SRR acts on it. */
+  /**
+   * The state feature (B x featureSize): the attention feature `h` for cross-attention (with several
+   * candidates, the mean of their `h_k` over the present ones); the critic reads it.
+   */
   readonly feature: tf.Tensor2D;
   /** Server embeddings `e_j` (B x N x d) for pointer heads; null for the MLP encoder. */
   readonly serverEmbeddings: tf.Tensor3D | null;
+  /** Candidate slots per row (k; padded slots included); absent = 1. */
+  readonly candidates?: number;
+  /** Each candidate slot's attention feature `h_k`, (B * k) x d, row b * k + c; absent = `feature` (k = 1). */
+  readonly candidateFeatures?: tf.Tensor2D;
 }
 
 /** An encoder: observation tensors in, a state feature out. Swap one for the other through config. */
@@ -35,6 +42,13 @@ export function createEncoder(config: ModelConfig, params: ParameterStore): Enco
  *   `x <- LN(x + MHA(x, E, E))`, `x <- LN(x + W2 GELU(W1 x))`
  * with the task as the single query and the N server embeddings E as keys and values. No positional
  * encoding, so the output `h` does not depend on the servers' order or count.
+ *
+ * With k candidate tasks (task-and-server mode) each candidate is its own query through the same
+ * blocks (B x k x H queries; candidates never attend to each other, so `h_k` does not depend on the
+ * other candidates or their order), and a global context, when configured, is embedded by its own
+ * 2-layer MLP (`encoder/global_embed`, declared with issue 14's other parameters after the heads',
+ * see `internal/layout-parameters.ts`) and added to every candidate's task embedding. The state feature is the mean of the
+ * present candidates' `h_k`. With k = 1 and no global context it is the paper's encoder, op for op.
  *
  * With one query the attention is computed folded: per head h the score of server n is
  * `q_h . (W_k,h^T e_n) = (W_k,h q_h) . e_n`, and the output is `W_v,h^T (sum_n a_n e_n) + b_v,h`, so the
@@ -86,28 +100,38 @@ export class CrossAttentionEncoder implements Encoder {
   encode(input: BatchTensors): EncoderOutput {
     const { size: B, n } = input;
     const { embedDim: d, attentionHeads: H, serverFeatures } = this.config;
-    let x = mlp(input.task, this.params, 'encoder/task_embed', 2);
+    const K = input.k ?? 1;
+    const rows = B * K; // one query per candidate slot
+    let x = mlp(input.tasks ?? input.task, this.params, 'encoder/task_embed', 2);
+    if (input.global !== undefined && input.global !== null) {
+      const g = mlp(input.global, this.params, 'encoder/global_embed', 2);
+      x = K === 1 ? tf.add(x, g) : (tf.reshape(tf.add(tf.reshape(x, [B, K, d]), tf.expandDims(g, 1)), [rows, d]) as tf.Tensor2D);
+    }
     const flatServers = tf.reshape(input.servers, [B * n, serverFeatures]) as tf.Tensor2D;
     const E = tf.reshape(mlp(flatServers, this.params, 'encoder/server_embed', 2), [B, n, d]) as tf.Tensor3D;
     for (let k = 0; k < this.config.blocks; k++) {
       const p = `encoder/block${k}`;
       const q = dense(x, this.params, `${p}/query`);
-      // Per head, the scaled query placed on its own slice: B x H x d.
-      const qHeads = tf.reshape(tf.mul(tf.expandDims(q, 1), this.headSelector), [B * H, d]) as tf.Tensor2D;
-      // Folded keys: row (b, h) is W_k,h q_h / sqrt(d_head), so scores = G E^T.
-      const G = tf.reshape(matMul(qHeads, this.params.get(`${p}/key/w`), false, true), [B, H, d]) as tf.Tensor3D;
-      let scores = matMul(G, E, false, true); // B x H x n
+      // Per head, the scaled query placed on its own slice: rows x H x d.
+      const qHeads = tf.reshape(tf.mul(tf.expandDims(q, 1), this.headSelector), [rows * H, d]) as tf.Tensor2D;
+      // Folded keys: row (b, c, h) is W_k,h q_h / sqrt(d_head), so scores = G E^T.
+      const G = tf.reshape(matMul(qHeads, this.params.get(`${p}/key/w`), false, true), [B, K * H, d]) as tf.Tensor3D;
+      let scores = matMul(G, E, false, true); // B x (K H) x n
       if (input.attentionBias !== null) scores = tf.add(scores, input.attentionBias);
       const attention = tf.softmax(scores); // over the servers
-      const pooled = tf.reshape(matMul(attention, E), [B * H, d]) as tf.Tensor2D; // sum_n a_n e_n per head
+      const pooled = tf.reshape(matMul(attention, E), [rows * H, d]) as tf.Tensor2D; // sum_n a_n e_n per head
       // Head h keeps its own slice of pooled_h W_v; summing over heads concatenates them.
-      const perHead = tf.reshape(matMul(pooled, this.params.get(`${p}/value/w`)), [B, H, d]);
+      const perHead = tf.reshape(matMul(pooled, this.params.get(`${p}/value/w`)), [rows, H, d]);
       const heads = tf.add(tf.sum(tf.mul(perHead, this.headMask), 1), this.params.get(`${p}/value/b`)) as tf.Tensor2D;
       x = layerNorm(tf.add(x, dense(heads, this.params, `${p}/out`)), this.params, `${p}/ln1`);
       const ffn = dense(geluOp(dense(x, this.params, `${p}/ffn1`)), this.params, `${p}/ffn2`);
       x = layerNorm(tf.add(x, ffn), this.params, `${p}/ln2`);
     }
-    return { feature: x, serverEmbeddings: E };
+    if (K === 1) return { feature: x, serverEmbeddings: E };
+    // The state feature: the mean over present candidates, as one batched product with the weights.
+    const mean = input.candidateMean as tf.Tensor3D;
+    const feature = tf.reshape(matMul(mean, tf.reshape(x, [B, K, d]) as tf.Tensor3D), [B, d]) as tf.Tensor2D;
+    return { feature, serverEmbeddings: E, candidates: K, candidateFeatures: x };
   }
 
   dispose(): void {
@@ -138,6 +162,9 @@ export class MlpEncoder implements Encoder {
 
   encode(input: BatchTensors): EncoderOutput {
     // A padded batch holds rows with fewer than n servers: a mismatch too.
+    if ((input.k ?? 1) !== 1 || input.defer === true || (input.global ?? null) !== null || (input.pairs ?? null) !== null) {
+      throw new ObservationLayoutError('batch', 'k', 'the paper layout for the mlp encoder (one task, no defer, global or pairs)', `k = ${input.k ?? 1}`);
+    }
     if (input.n !== this.fixedServers || input.attentionBias !== null) {
       throw new ServerCountMismatchError(this.fixedServers, input.attentionBias !== null ? Number.NaN : input.n);
     }

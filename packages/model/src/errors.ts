@@ -40,3 +40,21 @@ export class KernelInputError extends Error {
     super(`${kernel}: ${inputs}: ${reason}`);
   }
 }
+
+/**
+ * An observation (or a batch) whose layout does not match: a field of the wrong length, rows that
+ * disagree, or a batch the network's config does not read (defer, global or pair widths, k).
+ */
+export class ObservationLayoutError extends RangeError {
+  override readonly name = 'ObservationLayoutError';
+  constructor(
+    /** Which: `observation 3` (its index in a batch), `observation` (the one given) or `batch`. */
+    readonly where: string,
+    /** The field: `task`, `servers`, `mask`, `k`, `tasks`, `pairs`, `global`, `defer`. */
+    readonly field: string,
+    readonly expected: string,
+    readonly received: string,
+  ) {
+    super(`${where}: ${field}: expected ${expected}, received ${received}`);
+  }
+}

@@ -1,19 +1,25 @@
 import type { ObservationLike } from './batch.js';
-import type { ModelConfig } from './config.js';
-import { ServerCountMismatchError } from './errors.js';
+import { type ModelConfig, type ModelLayout, modelLayout } from './config.js';
+import { ObservationLayoutError, ServerCountMismatchError } from './errors.js';
 import { gelu } from './internal/gelu.js';
 import { LAYER_NORM_EPSILON } from './internal/ops.js';
 import type { Network } from './network.js';
 
 /** One observation's outputs; the arrays are reused by the next `forward` call (copy to keep). */
 export interface FastOutput {
-  /** The state feature (the attention feature h for cross-attention). */
+  /** The state feature (the attention feature h; with several candidates, the mean of their h_k). */
   readonly feature: Float32Array;
-  /** Raw policy logits (N); mask them yourself in mask mode. Null without a policy head. */
+  /** Each candidate's attention feature h_k, k x d row-major (k = 1: the same values as `feature`). */
+  readonly candidateFeatures: Float32Array;
+  /**
+   * Raw policy logits, one per action of the observation's own layout: A = k N (+1 with defer),
+   * `c N + j` = candidate c on server j, the last = defer; mask them yourself in mask mode. Null
+   * without a policy head.
+   */
   readonly logits: Float32Array | null;
   /** State value; NaN without a value head. */
   readonly value: number;
-  /** Q-values (N); null without a Q head. */
+  /** Q-values (A, as the logits); null without a Q head. */
   readonly q: Float32Array | null;
 }
 
@@ -34,6 +40,7 @@ interface Layer {
  */
 export class FastNetwork {
   readonly config: ModelConfig;
+  readonly layout: ModelLayout;
   private layers = new Map<string, Layer>();
   private norms = new Map<string, { gamma: Float64Array; beta: Float64Array }>();
   // Scratch (float64: no rounding between steps, one element type for every loop), grown on demand.
@@ -44,6 +51,11 @@ export class FastNetwork {
   private scores = new Float64Array(0);
   private logits = new Float32Array(0);
   private q = new Float32Array(0);
+  /** Each candidate's h_k (k x d), and as float32 for the output. */
+  private candidateH = new Float64Array(0);
+  private candidateOut = new Float32Array(0);
+  /** The embedded global context (d). */
+  private readonly globalEmbedding: Float64Array;
   private readonly x: Float64Array;
   private readonly a: Float64Array;
   private readonly b: Float64Array;
@@ -53,8 +65,10 @@ export class FastNetwork {
 
   constructor(private readonly network: Network) {
     this.config = network.config;
+    this.layout = modelLayout(this.config);
     const c = this.config;
-    const width = Math.max(c.embedDim, c.embedHidden, c.ffnHidden, 2 * Math.max(...c.mlpHidden), ...c.criticHidden, ...c.duelingHidden) + 1;
+    this.globalEmbedding = new Float64Array(c.embedDim);
+    const width = Math.max(c.globalFeatures ?? 0, c.embedDim, c.embedHidden, c.ffnHidden, 2 * Math.max(...c.mlpHidden), ...c.criticHidden, ...c.duelingHidden) + 1;
     this.x = new Float64Array(width);
     this.a = new Float64Array(width);
     this.b = new Float64Array(width);
@@ -100,40 +114,65 @@ export class FastNetwork {
     const c = this.config;
     const n = obs.n;
     if (c.encoder === 'mlp' && n !== c.servers) throw new ServerCountMismatchError(c.servers as number, n);
-    if (this.logits.length < n) {
-      this.logits = new Float32Array(n);
-      this.q = new Float32Array(n);
+    const k = obs.k ?? 1;
+    const defer = this.layout.defer;
+    checkObservation(this.layout, c.taskFeatures, obs, k);
+    const actions = k * n + (defer ? 1 : 0);
+    if (this.logits.length < actions) {
+      this.logits = new Float32Array(actions);
+      this.q = new Float32Array(actions);
     }
-    const inputLength = c.taskFeatures + n * c.serverFeatures;
+    const d = c.embedDim;
+    if (this.candidateH.length < k * d) {
+      this.candidateH = new Float64Array(k * d);
+      this.candidateOut = new Float32Array(k * d);
+    }
+    const taskLength = k * c.taskFeatures;
+    const inputLength = taskLength + n * c.serverFeatures;
     if (this.input.length < inputLength) this.input = new Float64Array(inputLength);
     const input = this.input;
-    for (let i = 0; i < c.taskFeatures; i++) input[i] = obs.task[i] as number;
-    for (let i = 0; i < n * c.serverFeatures; i++) input[c.taskFeatures + i] = obs.servers[i] as number;
+    const tasks = obs.tasks ?? obs.task;
+    for (let i = 0; i < taskLength; i++) input[i] = tasks[i] as number;
+    for (let i = 0; i < n * c.serverFeatures; i++) input[taskLength + i] = obs.servers[i] as number;
 
-    const E = c.encoder === 'cross-attention' ? this.crossAttention(n) : this.mlpEncoder();
+    const E = c.encoder === 'cross-attention' ? this.crossAttention(n, k, obs.global) : this.mlpEncoder();
     const h = this.x;
     const featureSize = this.feature.length;
     for (let i = 0; i < featureSize; i++) this.feature[i] = h[i] as number;
+    const H = this.candidateH;
+    let candidateFeatures = this.feature;
+    if (E !== null && k > 1) {
+      candidateFeatures = this.candidateOut.subarray(0, k * d);
+      for (let i = 0; i < k * d; i++) candidateFeatures[i] = H[i] as number;
+    }
+    const pairs = obs.pairs;
     const { a, b } = this;
     let logits: Float32Array | null = null;
     let value = Number.NaN;
     let q: Float32Array | null = null;
     if (c.outputs.policy) {
-      logits = this.logits.subarray(0, n);
+      logits = this.logits.subarray(0, actions);
       if (E === null) {
         dense(this.layer('policy/out'), h, 0, a, 0, false);
         for (let j = 0; j < n; j++) logits[j] = a[j] as number;
       } else {
-        const d = c.embedDim;
-        dense(this.layer('policy/query'), h, 0, a, 0, false);
-        // u = W_k query / sqrt(d), then logit_j = e_j . u
-        foldKey(this.layer('policy/key'), a, 1 / Math.sqrt(d), b);
-        for (let j = 0; j < n; j++) logits[j] = dot(E, j * d, b, 0, d);
+        const query = this.layer('policy/query');
+        const key = this.layer('policy/key');
+        const pairWeight = pairs === undefined ? 0 : (this.layer('policy/pair').wt[0] as number);
+        for (let t = 0; t < k; t++) {
+          dense(query, H, t * d, a, 0, false);
+          // u = W_k query / sqrt(d), then logit_j = e_j . u
+          foldKey(key, a, 1 / Math.sqrt(d), b);
+          const row = t * n;
+          if (pairs === undefined) for (let j = 0; j < n; j++) logits[row + j] = dot(E, j * d, b, 0, d);
+          else for (let j = 0; j < n; j++) logits[row + j] = dot(E, j * d, b, 0, d) + pairWeight * (pairs[row + j] as number);
+        }
+        if (defer) logits[k * n] = this.mlpOut('policy/defer', 2, h);
       }
     }
     if (c.outputs.value) value = this.mlpOut('value', c.criticHidden.length + 1, h);
     if (c.outputs.q) {
-      q = this.q.subarray(0, n);
+      q = this.q.subarray(0, actions);
       const v = this.mlpOut('q/value', c.duelingHidden.length + 1, h);
       if (E === null) {
         const layers = c.duelingHidden.length + 1;
@@ -148,16 +187,22 @@ export class FastNetwork {
         mean /= n;
         for (let j = 0; j < n; j++) q[j] = v + (from[j] as number) - mean;
       } else {
-        const d = c.embedDim;
+        const query = this.layer('q/query');
         const key = this.layer('q/key');
-        dense(this.layer('q/query'), h, 0, a, 0, false);
-        foldKey(key, a, 1, b);
-        const bias = dot(key.b, 0, a, 0, d);
         const scale = 1 / Math.sqrt(d);
-        for (let j = 0; j < n; j++) q[j] = v + (dot(E, j * d, b, 0, d) + bias) * scale;
+        const pairWeight = pairs === undefined ? 0 : (this.layer('q/pair').wt[0] as number);
+        for (let t = 0; t < k; t++) {
+          dense(query, H, t * d, a, 0, false);
+          foldKey(key, a, 1, b);
+          const bias = dot(key.b, 0, a, 0, d);
+          const row = t * n;
+          if (pairs === undefined) for (let j = 0; j < n; j++) q[row + j] = v + (dot(E, j * d, b, 0, d) + bias) * scale;
+          else for (let j = 0; j < n; j++) q[row + j] = v + (dot(E, j * d, b, 0, d) + bias) * scale + pairWeight * (pairs[row + j] as number);
+        }
+        if (defer) q[k * n] = v + this.mlpOut('q/defer', c.duelingHidden.length + 1, h);
       }
     }
-    return { feature: this.feature, logits, value, q };
+    return { feature: this.feature, candidateFeatures, logits, value, q };
   }
 
   /** Runs MLP `name` (ReLU hidden layers) on `from` and returns its single output. */
@@ -171,26 +216,60 @@ export class FastNetwork {
     return x[0] as number;
   }
 
-  /** Cross-attention encoder on `input`; leaves h in `x` and returns the server embeddings (n x d). */
-  private crossAttention(n: number): Float64Array {
+  /**
+   * Cross-attention encoder on `input` (k candidates' task features, then the servers'): leaves each
+   * candidate's h_k in `candidateH` and the state feature (h, or the mean of the h_k) in `x`, and
+   * returns the server embeddings (n x d). The candidates run one after another through the blocks
+   * on the shared embeddings; with k = 1 it is the paper's single query, step for step.
+   */
+  private crossAttention(n: number, k: number, global: Float32Array | undefined): Float64Array {
+    const c = this.config;
+    const d = c.embedDim;
+    if (this.embeddings.length < n * d) this.embeddings = new Float64Array(n * d);
+    if (this.embeddingsT.length !== n * d) this.embeddingsT = new Float64Array(n * d);
+    if (this.scores.length < n * c.attentionHeads) this.scores = new Float64Array(n * c.attentionHeads);
+    const { embeddings: E, embeddingsT: ET, x, a, input, candidateH, globalEmbedding } = this;
+    const serverOffset = k * c.taskFeatures;
+    const s0 = this.layer('encoder/server_embed/0');
+    const s1 = this.layer('encoder/server_embed/1');
+    for (let j = 0; j < n; j++) {
+      dense(s0, input, serverOffset + j * c.serverFeatures, a, 0, true);
+      dense(s1, a, 0, E, j * d, false);
+      for (let i = 0; i < d; i++) ET[i * n + j] = E[j * d + i] as number;
+    }
+    if (global !== undefined) {
+      for (let i = 0; i < global.length; i++) this.b[i] = global[i] as number;
+      dense(this.layer('encoder/global_embed/0'), this.b, 0, a, 0, true);
+      dense(this.layer('encoder/global_embed/1'), a, 0, globalEmbedding, 0, false);
+    }
+    const t0 = this.layer('encoder/task_embed/0');
+    const t1 = this.layer('encoder/task_embed/1');
+    for (let t = 0; t < k; t++) {
+      // Embeddings: a 2-layer ReLU MLP, plus the embedded global context.
+      dense(t0, input, t * c.taskFeatures, a, 0, true);
+      dense(t1, a, 0, x, 0, false);
+      if (global !== undefined) for (let i = 0; i < d; i++) x[i] = (x[i] as number) + (globalEmbedding[i] as number);
+      this.attentionBlocks(n);
+      for (let i = 0; i < d; i++) candidateH[t * d + i] = x[i] as number;
+    }
+    if (k > 1) {
+      // The state feature: the mean of the candidates' h_k.
+      for (let i = 0; i < d; i++) {
+        let sum = 0;
+        for (let t = 0; t < k; t++) sum += candidateH[t * d + i] as number;
+        x[i] = sum / k;
+      }
+    }
+    return E;
+  }
+
+  /** The attention blocks on the query in `x` over the embeddings; leaves h in `x`. */
+  private attentionBlocks(n: number): void {
     const c = this.config;
     const d = c.embedDim;
     const H = c.attentionHeads;
     const headDim = d / H;
-    if (this.embeddings.length < n * d) this.embeddings = new Float64Array(n * d);
-    if (this.embeddingsT.length !== n * d) this.embeddingsT = new Float64Array(n * d);
-    if (this.scores.length < n * H) this.scores = new Float64Array(n * H);
-    const { embeddings: E, embeddingsT: ET, x, a, b, folded, pooled, scores, input } = this;
-    // Embeddings: two 2-layer ReLU MLPs.
-    dense(this.layer('encoder/task_embed/0'), input, 0, a, 0, true);
-    dense(this.layer('encoder/task_embed/1'), a, 0, x, 0, false);
-    const s0 = this.layer('encoder/server_embed/0');
-    const s1 = this.layer('encoder/server_embed/1');
-    for (let j = 0; j < n; j++) {
-      dense(s0, input, c.taskFeatures + j * c.serverFeatures, a, 0, true);
-      dense(s1, a, 0, E, j * d, false);
-      for (let i = 0; i < d; i++) ET[i * n + j] = E[j * d + i] as number;
-    }
+    const { embeddings: E, embeddingsT: ET, x, a, b, folded, pooled, scores } = this;
     const scale = 1 / Math.sqrt(headDim);
     for (let k = 0; k < c.blocks; k++) {
       const p = `encoder/block${k}`;
@@ -235,7 +314,6 @@ export class FastNetwork {
       for (let i = 0; i < d; i++) a[i] = (a[i] as number) + (x[i] as number);
       this.layerNorm(`${p}/ln2`, a, x, d);
     }
-    return E;
   }
 
   /** Structured MLP encoder on `input`; leaves the feature (task half, then server half) in `x`. */
@@ -272,6 +350,21 @@ export class FastNetwork {
     const inv = 1 / Math.sqrt(variance / d + LAYER_NORM_EPSILON);
     for (let i = 0; i < d; i++) to[i] = ((from[i] as number) - mean) * inv * (gamma[i] as number) + (beta[i] as number);
   }
+}
+
+/** Refuses an observation the network's config does not read, naming the field (a few comparisons). */
+function checkObservation(layout: ModelLayout, taskFeatures: number, obs: ObservationLike, k: number): void {
+  if (k > layout.candidates || !Number.isInteger(k) || k < 1) {
+    throw new ObservationLayoutError('observation', 'k', layout.actions === 'server' ? '1 (actions: server)' : `an integer in [1, ${layout.candidates}] (model.candidates)`, `${k}`);
+  }
+  const tasks = obs.tasks?.length ?? (k === 1 ? taskFeatures : 0);
+  if (tasks !== k * taskFeatures) throw new ObservationLayoutError('observation', 'tasks', `k * ${taskFeatures} = ${k * taskFeatures} values`, `${obs.tasks?.length ?? 'none'}`);
+  const defer = obs.defer === true;
+  if (defer !== layout.defer) throw new ObservationLayoutError('observation', 'defer', `${layout.defer} (model.defer)`, `${defer}`);
+  const globalFeatures = obs.global?.length ?? 0;
+  if (globalFeatures !== layout.globalFeatures) throw new ObservationLayoutError('observation', 'global', `${layout.globalFeatures} values (model.globalFeatures)`, `${globalFeatures}`);
+  const pairs = obs.pairs?.length ?? 0;
+  if (pairs !== k * obs.n * layout.pairFeatures) throw new ObservationLayoutError('observation', 'pairs', `k * n * ${layout.pairFeatures} = ${k * obs.n * layout.pairFeatures} values (model.pairFeatures)`, `${pairs}`);
 }
 
 /** to[o] = b[o] + sum_i from[i] W[i, o], optionally ReLU. */

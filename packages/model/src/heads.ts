@@ -14,8 +14,10 @@ export const POLICY_OUTPUT_GAIN = 0.01;
 /**
  * Policy logits over the N servers.
  * - Cross-attention: the pointer `(W_q h + b_q) . (W_k e_j) / sqrt(d)`, computed as
- *   `e_j . u` with `u = W_k^T (W_q h + b_q) / sqrt(d)` (any N, permutation-equivariant).
+ *   `e_j . u` with `u = W_k^T (W_q h + b_q) / sqrt(d)` (any N, permutation-equivariant). With k
+ *   candidates, the same pointer on each candidate's `h_k`: B x (k N), column `c N + j`.
  * - MLP: a linear layer from the feature to N logits (fixed N).
+ * The pair-feature term, the defer logit and the padding are added by `Network.apply`.
  */
 export function createPolicyHead(config: ModelConfig, params: ParameterStore, featureSize: number): void {
   if (config.encoder === 'cross-attention') {
@@ -27,13 +29,20 @@ export function createPolicyHead(config: ModelConfig, params: ParameterStore, fe
 }
 
 export function policyLogits(config: ModelConfig, params: ParameterStore, encoded: EncoderOutput): tf.Tensor2D {
-  const h = encoded.feature;
   const E = encoded.serverEmbeddings;
-  if (E === null) return dense(h, params, 'policy/out');
+  if (E === null) return dense(encoded.feature, params, 'policy/out');
   const [B, n] = E.shape;
+  const K = encoded.candidates ?? 1;
+  const h = encoded.candidateFeatures ?? encoded.feature;
   const query = dense(h, params, 'policy/query');
   const u = tf.mul(matMul(query, params.get('policy/key/w'), false, true), 1 / Math.sqrt(config.embedDim));
-  return tf.reshape(matMul(tf.expandDims(u, 1), E, false, true), [B, n]) as tf.Tensor2D;
+  if (K === 1) return tf.reshape(matMul(tf.expandDims(u, 1), E, false, true), [B, n]) as tf.Tensor2D;
+  return tf.reshape(matMul(tf.reshape(u, [B, K, config.embedDim]) as tf.Tensor3D, E, false, true), [B, K * n]) as tf.Tensor2D;
+}
+
+/** The defer action's logit (B x 1): a small MLP (d -> embedHidden -> 1, ReLU) on the state feature. */
+export function deferLogit(params: ParameterStore, encoded: EncoderOutput): tf.Tensor2D {
+  return mlp(encoded.feature, params, 'policy/defer', 2);
 }
 
 /** The critic: an MLP (feature -> 64 -> 64 -> 1, ReLU) on the state feature alone. */
@@ -50,7 +59,8 @@ export function stateValue(config: ModelConfig, params: ParameterStore, encoded:
  * Per-action Q-values.
  * - MLP: dueling, `Q = V(f) + A(f) - mean_a A(f)` with separate MLP streams (fixed N).
  * - Cross-attention: pointer Q, `Q_j = V(h) + (W_q h + b_q) . (W_k e_j + b_k) / sqrt(d)`: a state value
- *   plus a pointer score per server (any N, permutation-equivariant).
+ *   plus a pointer score per server (any N, permutation-equivariant). With k candidates, the pointer
+ *   score uses each candidate's `h_k` (column `c N + j`) and V the state feature.
  */
 export function createQHead(config: ModelConfig, params: ParameterStore, featureSize: number): void {
   createMlp(params, 'q/value', [featureSize, ...config.duelingHidden, 1]);
@@ -71,8 +81,16 @@ export function qValues(config: ModelConfig, params: ParameterStore, encoded: En
     return tf.add(value, tf.sub(advantage, tf.mean(advantage, 1, true))) as tf.Tensor2D;
   }
   const [B, n, d] = E.shape;
-  const query = dense(encoded.feature, params, 'q/query');
+  const K = encoded.candidates ?? 1;
+  const query = dense(encoded.candidateFeatures ?? encoded.feature, params, 'q/query');
   const keys = tf.reshape(dense(tf.reshape(E, [B * n, d]) as tf.Tensor2D, params, 'q/key'), [B, n, d]);
-  const scores = tf.reshape(matMul(tf.expandDims(query, 1), keys, false, true), [B, n]);
+  const queries = K === 1 ? tf.expandDims(query, 1) : tf.reshape(query, [B, K, d]);
+  const scores = tf.reshape(matMul(queries, keys, false, true), [B, K * n]);
   return tf.add(value, tf.mul(scores, 1 / Math.sqrt(config.embedDim))) as tf.Tensor2D;
+}
+
+/** The defer action's Q-value (B x 1): `V(f) + D(f)`, D an MLP like a dueling stream, on the state feature. */
+export function deferQ(config: ModelConfig, params: ParameterStore, encoded: EncoderOutput): tf.Tensor2D {
+  const layers = config.duelingHidden.length + 1;
+  return tf.add(mlp(encoded.feature, params, 'q/value', layers), mlp(encoded.feature, params, 'q/defer', layers)) as tf.Tensor2D;
 }

@@ -1,14 +1,14 @@
 export { BACKENDS, BackendUnavailableError, currentBackend, useBackend } from './backend.js';
 export type { BackendName } from './backend.js';
-export { ModelConfigSchema, resolveModelConfig } from './config.js';
-export type { ModelConfig, ModelConfigInput } from './config.js';
+export { DEFAULT_CANDIDATES, ModelConfigSchema, modelLayout, resolveModelConfig } from './config.js';
+export type { ModelConfig, ModelConfigInput, ModelLayout } from './config.js';
 export { ParameterStore } from './params.js';
 export type { Initializer } from './params.js';
-export { batchObservations, batchTensors, MASKED_LOGIT } from './batch.js';
+export { actionCount, batchActionIndex, batchActions, batchObservations, batchTensors, MASKED_LOGIT, observationActionIndex } from './batch.js';
 export type { BatchTensors, ObservationBatch, ObservationLike } from './batch.js';
 export { CrossAttentionEncoder, MlpEncoder, createEncoder } from './encoder.js';
 export type { Encoder, EncoderOutput } from './encoder.js';
-export { POLICY_OUTPUT_GAIN, policyLogits, qValues, stateValue } from './heads.js';
+export { deferLogit, deferQ, POLICY_OUTPUT_GAIN, policyLogits, qValues, stateValue } from './heads.js';
 export { Network } from './network.js';
 export type { NetworkOutput, NetworkPrediction } from './network.js';
 export { maskLogits } from './internal/ops.js';
@@ -27,6 +27,6 @@ export {
   writeCheckpoint,
 } from './checkpoint.js';
 export type { NamedArray } from './checkpoint.js';
-export { CheckpointError, KernelInputError, ServerCountMismatchError } from './errors.js';
+export { CheckpointError, KernelInputError, ObservationLayoutError, ServerCountMismatchError } from './errors.js';
 export { PackedAdam, packTensors } from './optimizer.js';
 export type { AdamOptions, AdamState, AdamStepResult } from './optimizer.js';

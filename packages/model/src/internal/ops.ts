@@ -55,3 +55,15 @@ export function maskLogits(logits: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D 
   // logits * mask + (1 - mask) * MASKED_LOGIT, without a boolean tensor (keeps gradients simple).
   return tf.add(tf.mul(logits, mask), tf.mul(tf.sub(1, mask), MASKED_LOGIT)) as tf.Tensor2D;
 }
+
+/**
+ * `tf.gather(x, rows)` on axis 0 for distinct `rows`, with its gradient as a ScatterNd: tfjs's own
+ * gather gradient needs UnsortedSegmentSum, which the wasm backend lacks.
+ */
+export function gatherRows(x: tf.Tensor2D, rows: tf.Tensor1D): tf.Tensor2D {
+  const gather = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor;
+    return { value: tf.gather(input, rows), gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.expandDims(rows, 1), dy, input.shape) };
+  });
+  return gather(x) as tf.Tensor2D;
+}
