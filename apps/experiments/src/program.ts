@@ -5,6 +5,7 @@ import { registerEval } from './commands/eval.js';
 import { registerReproduce } from './commands/reproduce.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerTrain } from './commands/train.js';
+import { registerWorker } from './commands/worker.js';
 import {
   NothingToResumeError,
   ReproductionLockedError,
@@ -17,9 +18,11 @@ import {
   UsageError,
 } from './errors.js';
 import type { ExitStatus } from './internal/cli-options.js';
+import { QueueUnavailableError, QueueUrlError } from './queue-connection.js';
+import { QueuePayloadError } from './queue-jobs.js';
 
 /** The commands, in `scale --help` order; each module adds its own. */
-const COMMANDS = [registerTrain, registerEval, registerReproduce, registerSimulate] as const;
+const COMMANDS = [registerTrain, registerEval, registerReproduce, registerWorker, registerSimulate] as const;
 
 /**
  * The exit code of each error class that is the user's to fix (a bad flag, a directory in the wrong
@@ -39,6 +42,9 @@ const EXIT_CODES: readonly (readonly [abstract new (...args: never[]) => Error, 
   [BackendUnavailableError, 2],
   [CheckpointError, 2],
   [ServerCountMismatchError, 2],
+  [QueueUrlError, 2],
+  [QueueUnavailableError, 2],
+  [QueuePayloadError, 2],
 ];
 
 /** The exit code `error`'s class maps to, or null for an unexpected error. */

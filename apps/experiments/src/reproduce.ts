@@ -5,6 +5,7 @@ import { ReproductionLockedError, ReproductionMismatchError } from './errors.js'
 import { jobFinished, writeJsonAtomic } from './jobs.js';
 import { type Budget, resolveBudget, seedList } from './plan.js';
 import { type PoolResult, runJobs } from './pool.js';
+import { runJobsOnQueue } from './queue-coordinator.js';
 import type { Reporter } from './progress.js';
 import { ResultStore } from './results.js';
 import { renderCsv, renderMarkdown, type Table } from './table.js';
@@ -54,6 +55,8 @@ export interface ReproduceOptions {
   readonly stopSignal: Promise<void>;
   readonly versions: Record<string, string>;
   readonly workerScript: string;
+  /** `redis://...` or `rediss://...`: run the jobs on a BullMQ queue there (`scale worker`s on any machine) instead of local worker processes. */
+  readonly queueUrl?: string;
   /** The command line, recorded with the wall time and the machine. */
   readonly command: string;
   /** Only write the tables and figure from the results that exist (runs nothing; safe beside a running reproduction). */
@@ -128,6 +131,12 @@ async function writeTable(outDir: string, table: Table, written: string[]): Prom
   written.push(`${table.id}.md`, `${table.id}.csv`, `${table.id}.json`);
 }
 
+/** The jobs the last invocation gave up on (after the queue's retries), each with its error. */
+function failuresOf(invocation: Invocation | undefined): string[] {
+  if (invocation === undefined || invocation.failed.length === 0) return [];
+  return ['## Failed jobs (last invocation; rerun to retry them)', '', ...invocation.failed.map((f) => `- ${f.replaceAll('\n', ' ')}`), ''];
+}
+
 /** `summary.md`: the invocations, every claim's verdict, and what the targets' other files show (the figure). */
 function summaryMarkdown(record: ReproductionRecord, tables: readonly Table[], extras: readonly (readonly string[])[]): string {
   const total = record.invocations.reduce((a, b) => a + b.wallSeconds, 0);
@@ -143,6 +152,7 @@ function summaryMarkdown(record: ReproductionRecord, tables: readonly Table[], e
       (i) => `| \`${i.command}\` | ${i.startedAt} | ${(i.wallSeconds / 60).toFixed(1)} min | ${i.jobsRun} | ${i.jobsFinished} / ${i.jobsTotal} | ${i.finished ? (i.stopped ? 'stopped (Ctrl-C)' : 'ran to the end') : 'cut off (killed before its end)'} | ${i.failed.length} | ${i.machine} |`,
     ),
     '',
+    ...failuresOf(record.invocations.at(-1)),
     '## Verdicts',
     '',
     '| table | claim or question | verdict |',
@@ -209,7 +219,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
         message: (text) => options.reporter.message(text),
         end: () => options.reporter.end(),
       };
-      pool = await runJobs(jobs, {
+      const poolOptions = {
         outDir: options.outDir,
         workers: options.workers,
         backend: options.backend,
@@ -217,7 +227,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
         workerScript: options.workerScript,
         reporter,
         stopSignal: options.stopSignal,
-      });
+      };
+      pool = options.queueUrl === undefined ? await runJobs(jobs, poolOptions) : await runJobsOnQueue(jobs, { ...poolOptions, queueUrl: options.queueUrl });
       await writing;
     } finally {
       await release();

@@ -7,6 +7,7 @@ import { type Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { type ExitStatus, integer, versions } from '../internal/cli-options.js';
 import { LogReporter, type Reporter, TerminalReporter } from '../progress.js';
+import { parseQueueUrl } from '../queue-connection.js';
 import { reproduce } from '../reproduce.js';
 import { isReproduceTarget, REPRODUCE_TARGETS, type ReproduceTarget } from '../targets.js';
 
@@ -20,6 +21,7 @@ interface ReproduceFlags {
   readonly backend: string;
   readonly workload?: string;
   readonly report?: boolean;
+  readonly queue?: string;
 }
 
 /** The worker entry beside the built CLI (`dist/worker.js`), also when running from source (tests). */
@@ -37,7 +39,7 @@ function commandLine(targets: readonly string[], flags: ReproduceFlags, resolved
     `--seeds ${resolved.seeds}`,
     ...(flags.epochs !== undefined ? [`--epochs ${flags.epochs}`] : []),
     ...(flags.episodes !== undefined ? [`--episodes ${flags.episodes}`] : []),
-    `--jobs ${resolved.workers}`,
+    ...(flags.queue !== undefined ? [`--queue ${parseQueueUrl(flags.queue).display}`] : [`--jobs ${resolved.workers}`]),
     ...(flags.backend !== 'wasm' ? [`--backend ${flags.backend}`] : []),
     ...(flags.workload !== undefined ? [`--workload ${flags.workload}`] : []),
     `--out ${resolved.outDir}`,
@@ -58,6 +60,7 @@ export function registerReproduce(program: Command, exit: ExitStatus): void {
     .addOption(new Option('--jobs <n>', 'worker processes (default: the CPU count)').argParser(integer('--jobs')))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).default('wasm'))
     .option('--workload <spec>', 'wfformat:PATH, the real workflows of the `real` target (default: the one the reproduction in --out recorded)')
+    .option('--queue <url>', 'run the jobs on a BullMQ queue in this Redis (redis://[:PASSWORD@]HOST[:PORT] or rediss://), taken by `scale worker`s on any machine')
     .option('--report', 'run nothing: write the tables and figure from the results that have finished (safe while a reproduction runs)')
     .action(async (targets: string[], flags: ReproduceFlags) => {
       for (const t of targets) if (!isReproduceTarget(t)) throw new UsageError(`target "${t}": expected one of ${REPRODUCE_TARGETS.join(', ')}`);
@@ -70,6 +73,7 @@ export function registerReproduce(program: Command, exit: ExitStatus): void {
       const workers = flags.jobs ?? Math.max(1, availableParallelism());
       if (workers < 1 || workers > 64) throw new ConfigError('--jobs', 'an integer in [1, 64]', workers);
       if (flags.workload !== undefined && !/^wfformat:.+/.test(flags.workload)) throw new ConfigError('--workload', 'wfformat:PATH', flags.workload);
+      if (flags.queue !== undefined) parseQueueUrl(flags.queue);
       let stopRequested = () => {};
       const stopSignal = new Promise<void>((resolve) => {
         stopRequested = resolve;
@@ -98,6 +102,7 @@ export function registerReproduce(program: Command, exit: ExitStatus): void {
           versions: versions(),
           workerScript: workerScript(),
           reportOnly: flags.report === true,
+          ...(flags.queue !== undefined ? { queueUrl: flags.queue } : {}),
           command: commandLine(targets, flags, { quick, seeds, workers, outDir }),
         });
         const { pool } = result;
