@@ -1,7 +1,7 @@
-import { rename, rm, stat } from 'node:fs/promises';
 import { type NamedArray, type Network, type ObservationLike, type PackedAdam, loadNetworkArrays, networkArrays, readCheckpoint, writeCheckpoint, CheckpointError } from '@scale/model';
 import { Rng, type RngState } from '@scale/workload';
 import type { Callback, EpochMetrics, EvaluationResult } from './callbacks.js';
+import { recoverCheckpoint, swapCheckpoint } from './checkpoint-swap.js';
 import { VectorEnv } from '@scale/env';
 import type { Method } from './method.js';
 import { MetricsLog } from './metrics-log.js';
@@ -29,7 +29,11 @@ export interface LearnOptions {
   /** Total epochs (an epoch = `numEnvs x stepsPerEnv` env steps and the updates they drive). */
   readonly epochs: number;
   readonly callbacks?: readonly Callback[];
-  /** Where `metrics.csv`, `metrics.jsonl` and `checkpoint/` go; nothing is written without it. */
+  /**
+   * Where `metrics.csv`, `metrics.jsonl` and `checkpoint/` go; nothing is written without it. The
+   * logs there are first cut back to the agent's epoch: after `load`, rows logged past the
+   * checkpoint go; for a new agent (epoch 0), a dead run's rows go.
+   */
   readonly outDir?: string;
   /** Write the checkpoint every this many epochs (and at the end). */
   readonly checkpointEvery?: number;
@@ -163,6 +167,8 @@ export abstract class BaseAgent implements Agent {
   async learn(options: LearnOptions): Promise<TrainingSummary> {
     const callbacks = options.callbacks ?? [];
     const log = options.outDir === undefined ? null : new MetricsLog(options.outDir);
+    // The log ends where this run continues: at the loaded checkpoint's epoch, or empty for a new run.
+    if (log !== null) await log.continueFrom(this.epoch);
     const checkpointEvery = options.checkpointEvery ?? 1;
     let last: EpochMetrics | null = null;
     this.stopRequested = false;
@@ -228,20 +234,13 @@ export abstract class BaseAgent implements Agent {
       env: this.env.snapshot?.() ?? null,
       extra: this.extraState(),
     };
-    // Write beside, then swap: a crash mid-save leaves the previous checkpoint whole.
-    const staging = `${directory}.tmp`;
-    await rm(staging, { recursive: true, force: true });
-    await writeCheckpoint(staging, arrays, metadata);
-    const exists = await stat(directory).then(
-      () => true,
-      () => false,
-    );
-    if (exists) await rename(directory, `${directory}.old`);
-    await rename(staging, directory);
-    if (exists) await rm(`${directory}.old`, { recursive: true, force: true });
+    // Written beside, then swapped in: a kill at any moment leaves a whole checkpoint (see checkpoint-swap.ts).
+    await swapCheckpoint(directory, (staging) => writeCheckpoint(staging, arrays, metadata));
   }
 
   async load(directory: string): Promise<void> {
+    // A kill mid-swap can leave the checkpoint beside its directory; put it back first.
+    await recoverCheckpoint(directory);
     const { arrays, metadata } = await readCheckpoint(directory);
     if (metadata.kind !== 'agent' || metadata.agent !== this.kind) {
       throw new CheckpointError(directory, `expected a ${this.kind} agent checkpoint, received ${JSON.stringify(metadata.agent ?? metadata.kind)}`);
