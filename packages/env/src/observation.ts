@@ -1,4 +1,4 @@
-import type { Simulation } from '@scale/sim';
+import type { SimulationView } from '@scale/sim';
 import type { FeatureScales } from './config.js';
 
 export const TASK_FEATURES = 5;
@@ -23,27 +23,25 @@ export interface Observation {
 }
 
 /** Builds the observation of `sim`'s pending decision and the up-server index map. */
-export function observe(sim: Simulation, scales: FeatureScales, upServers: Int32Array): { obs: Observation; n: number } {
+export function observe(sim: SimulationView, scales: FeatureScales, upServers: Int32Array): { obs: Observation; n: number } {
   let n = 0;
-  for (let j = 0; j < sim.serverCount; j++) if (sim.serverUp[j] === 1) upServers[n++] = j;
+  for (let j = 0; j < sim.serverCount; j++) if (sim.isUp(j)) upServers[n++] = j;
   const task = new Float32Array(TASK_FEATURES);
   const servers = new Float32Array(n * SERVER_FEATURES);
   const mask = new Uint8Array(n);
   const t = sim.task;
   if (t >= 0) {
-    const w = sim.taskWorkflow[t] as number;
-    const size = (sim.workflowFirstTask[w + 1] as number) - (sim.workflowFirstTask[w] as number);
-    task[0] = (sim.taskCompute[t] as number) / scales.cRef;
-    task[1] = (sim.taskMemory[t] as number) / scales.mRef;
-    task[2] = ((sim.childStart[t + 1] as number) - (sim.childStart[t] as number)) / scales.succRef;
-    task[3] = (sim.workflowDone[w] as number) / size;
-    task[4] = sim.taskOutput[t] as number;
+    task[0] = sim.taskCompute(t) / scales.cRef;
+    task[1] = sim.taskMemory(t) / scales.mRef;
+    task[2] = sim.successorCount(t) / scales.succRef;
+    task[3] = sim.workflowProgress(sim.taskWorkflow(t));
+    task[4] = sim.taskOutput(t);
   }
   for (let a = 0; a < n; a++) {
     const j = upServers[a] as number;
     const row = a * SERVER_FEATURES;
-    servers[row] = (sim.serverCompute[j] as number) / scales.cMax;
-    servers[row + 1] = (sim.serverMemory[j] as number) / scales.mMax;
+    servers[row] = sim.serverCompute(j) / scales.cMax;
+    servers[row + 1] = sim.serverMemory(j) / scales.mMax;
     servers[row + 2] = sim.remainingTime(j);
     servers[row + 3] = sim.power(j) / scales.pMax;
     servers[row + 4] = t >= 0 ? sim.firstParentTransfer(t, j) : 0;

@@ -66,9 +66,9 @@ function runChecked(env: SchedulingEnv, c: Case): string {
     const chosen = env.serverOf(action);
     let idleMemory = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < sim.serverCount; j++) {
-      if (j !== chosen && sim.serverUp[j] === 1 && sim.serverTask[j] === -1) idleMemory = Math.max(idleMemory, sim.serverMemory[j] as number);
+      if (j !== chosen && sim.isIdle(j)) idleMemory = Math.max(idleMemory, sim.serverMemory(j));
     }
-    const anotherDecisionNow = sim.readyTasksInOrder().some((t) => t !== sim.task && (sim.taskMemory[t] as number) <= idleMemory);
+    const anotherDecisionNow = sim.readyTasksInOrder().some((t) => t !== sim.task && sim.taskMemory(t) <= idleMemory);
     const result: StepResult = env.step(action);
     log.push(action, result.reward, Array.from(result.obs.servers), result.info.time, result.terminated, result.truncated);
     assert(Number.isFinite(result.reward), () => `reward ${result.reward}`);
@@ -92,7 +92,7 @@ function runChecked(env: SchedulingEnv, c: Case): string {
       // The episode's schedule trace passes the simulator's independent checks.
       const violations = checkTrace(env.trace());
       assert(violations.length === 0, () => `trace: ${JSON.stringify(violations.slice(0, 3))}`);
-      for (let t = 0; t < sim.taskCount; t++) assert(sim.taskStatus[t] !== TaskStatus.NotArrived || !c.drain, () => 'a task never arrived');
+      for (let t = 0; t < sim.taskCount; t++) assert(sim.taskStatus(t) !== TaskStatus.NotArrived || !c.drain, () => 'a task never arrived');
       return JSON.stringify(log);
     }
   }

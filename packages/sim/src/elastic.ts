@@ -1,5 +1,5 @@
 import { ConfigError, type Rng } from '@scale/workload';
-import type { ElasticEvent } from './simulation.js';
+import type { ElasticEvent } from './options.js';
 
 export interface RandomFailureConfig {
   /** Mean time between failures of one server (s), exponential. */

@@ -15,20 +15,20 @@ function validServers(sim: Simulation): number[] {
 
 /** The O(N) textbook definitions the fast policies must agree with at every decision. */
 const reference: Record<string, (sim: Simulation, valid: number[]) => number> = {
-  fastest: (sim, valid) => valid.reduce((best, j) => ((sim.serverCompute[j] as number) > (sim.serverCompute[best] as number) ? j : best)),
+  fastest: (sim, valid) => valid.reduce((best, j) => (sim.serverCompute(j) > sim.serverCompute(best) ? j : best)),
   eft: (sim, valid) => {
     const finish = (j: number): number => {
       const start = sim.options.communication === 'delays-start' ? Math.max(sim.now, sim.dataReadyTime(sim.task, j)) : sim.now;
-      return start + (sim.taskCompute[sim.task] as number) / (sim.serverCompute[j] as number);
+      return start + sim.taskCompute(sim.task) / sim.serverCompute(j);
     };
     return valid.reduce((best, j) => (finish(j) < finish(best) ? j : best));
   },
   'best-fit': (sim, valid) =>
     valid.reduce((best, j) => {
-      const m = sim.serverMemory[j] as number;
-      const bm = sim.serverMemory[best] as number;
+      const m = sim.serverMemory(j);
+      const bm = sim.serverMemory(best);
       if (m !== bm) return m < bm ? j : best;
-      return (sim.serverCompute[j] as number) > (sim.serverCompute[best] as number) ? j : best;
+      return sim.serverCompute(j) > sim.serverCompute(best) ? j : best;
     }),
 };
 

@@ -1,13 +1,14 @@
 import { ConfigError, Rng } from '@scale/workload';
-import type { Simulation } from './simulation.js';
+import type { SimulationView } from './view.js';
 
 /**
  * A level-2 scheduling policy: given a pending decision (`sim.task` at `sim.now`), name a server.
- * Heuristics always name a valid server; learned agents drive `sim.act` through the env instead.
+ * Heuristics read the state through `SimulationView` only and always name a valid server; learned
+ * agents drive `sim.act` through the env instead.
  */
 export interface Policy {
   readonly name: string;
-  choose(sim: Simulation): number;
+  choose(sim: SimulationView): number;
 }
 
 export const POLICY_NAMES = ['random', 'round-robin', 'fastest', 'eft', 'best-fit'] as const;
@@ -44,12 +45,12 @@ function randomPolicy(seed: number): Policy {
   return {
     name: 'random',
     choose(sim) {
-      const memory = sim.taskMemory[sim.task] as number;
+      const memory = sim.taskMemory(sim.task);
       let valid = 0;
-      for (let k = 0; k < sim.classCount; k++) if ((sim.classMemory[k] as number) >= memory) valid += sim.idleCountInClass(k);
+      for (let k = 0; k < sim.classCount; k++) if (sim.classMemory(k) >= memory) valid += sim.idleCountInClass(k);
       let pick = rng.int(0, valid - 1);
       for (let k = 0; k < sim.classCount; k++) {
-        if ((sim.classMemory[k] as number) < memory) continue;
+        if (sim.classMemory(k) < memory) continue;
         const count = sim.idleCountInClass(k);
         if (pick < count) return sim.nthIdleInClass(k, pick);
         pick -= count;
@@ -64,11 +65,11 @@ function roundRobinPolicy(): Policy {
   return {
     name: 'round-robin',
     choose(sim) {
-      const memory = sim.taskMemory[sim.task] as number;
+      const memory = sim.taskMemory(sim.task);
       for (let pass = 0; pass < 2; pass++) {
         let j = sim.firstIdleFrom(pass === 0 ? cursor : 0);
         while (j >= 0 && (pass === 0 || j < cursor)) {
-          if ((sim.serverMemory[j] as number) >= memory) {
+          if (sim.serverMemory(j) >= memory) {
             cursor = j + 1 >= sim.serverCount ? 0 : j + 1;
             return j;
           }
@@ -84,13 +85,13 @@ function roundRobinPolicy(): Policy {
 const fastestPolicy: Policy = {
   name: 'fastest',
   choose(sim) {
-    const memory = sim.taskMemory[sim.task] as number;
+    const memory = sim.taskMemory(sim.task);
     let best = -1;
     let bestCompute = -1;
     for (let k = 0; k < sim.classCount; k++) {
-      if ((sim.classMemory[k] as number) < memory || sim.idleCountInClass(k) === 0) continue;
+      if (sim.classMemory(k) < memory || sim.idleCountInClass(k) === 0) continue;
       const j = sim.firstIdleInClass(k);
-      const compute = sim.classCompute[k] as number;
+      const compute = sim.classCompute(k);
       if (compute > bestCompute || (compute === bestCompute && j < best)) {
         best = j;
         bestCompute = compute;
@@ -110,23 +111,23 @@ const eftPolicy: Policy = {
   choose(sim) {
     if (sim.options.communication === 'reward-only') return fastestPolicy.choose(sim);
     const task = sim.task;
-    const memory = sim.taskMemory[task] as number;
-    const compute = sim.taskCompute[task] as number;
+    const memory = sim.taskMemory(task);
+    const compute = sim.taskCompute(task);
     const now = sim.now;
     let best = -1;
     let bestFinish = Number.POSITIVE_INFINITY;
     const consider = (j: number): void => {
-      const finish = Math.max(now, sim.dataReadyTime(task, j)) + compute / (sim.serverCompute[j] as number);
+      const finish = Math.max(now, sim.dataReadyTime(task, j)) + compute / sim.serverCompute(j);
       if (finish < bestFinish || (finish === bestFinish && j < best)) {
         best = j;
         bestFinish = finish;
       }
     };
     for (let k = 0; k < sim.classCount; k++) {
-      if ((sim.classMemory[k] as number) >= memory && sim.idleCountInClass(k) > 0) consider(sim.firstIdleInClass(k));
+      if (sim.classMemory(k) >= memory && sim.idleCountInClass(k) > 0) consider(sim.firstIdleInClass(k));
     }
-    for (let edge = sim.parentStart[task] as number; edge < (sim.parentStart[task + 1] as number); edge++) {
-      const host = sim.taskServer[sim.parentIndex[edge] as number] as number;
+    for (let i = 0, parents = sim.parentCount(task); i < parents; i++) {
+      const host = sim.taskServer(sim.parentAt(task, i));
       if (host >= 0 && sim.isValid(host)) consider(host);
     }
     return best;
@@ -136,14 +137,14 @@ const eftPolicy: Policy = {
 const bestFitPolicy: Policy = {
   name: 'best-fit',
   choose(sim) {
-    const memory = sim.taskMemory[sim.task] as number;
+    const memory = sim.taskMemory(sim.task);
     let best = -1;
     let bestMemory = Number.POSITIVE_INFINITY;
     let bestCompute = -1;
     for (let k = 0; k < sim.classCount; k++) {
-      const m = sim.classMemory[k] as number;
+      const m = sim.classMemory(k);
       if (m < memory || sim.idleCountInClass(k) === 0) continue;
-      const c = sim.classCompute[k] as number;
+      const c = sim.classCompute(k);
       const j = sim.firstIdleInClass(k);
       if (m < bestMemory || (m === bestMemory && (c > bestCompute || (c === bestCompute && j < best)))) {
         best = j;

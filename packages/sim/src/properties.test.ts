@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 type ArbitraryValue<A> = A extends fc.Arbitrary<infer T> ? T : never;
 import { makePolicy, POLICY_NAMES } from './policies.js';
 import { createSimulation, type SimConfigInput } from './setup.js';
-import { TaskStatus, type Simulation } from './simulation.js';
+import type { Simulation } from './simulation.js';
+import { TaskStatus } from './view.js';
 import { checkTrace } from './trace.js';
 
 /** Random run configurations: seeds, cluster sizes 1..256, both modes, selectors, failures. */
@@ -43,7 +44,7 @@ function assert(condition: boolean, message: () => string): void {
 /** Checks the simulator's state invariants; called at every decision point. */
 function checkState(sim: Simulation): void {
   const counts = [0, 0, 0, 0, 0];
-  for (let t = 0; t < sim.taskCount; t++) counts[sim.taskStatus[t] as number]! += 1;
+  for (let t = 0; t < sim.taskCount; t++) counts[sim.taskStatus(t)]! += 1;
   // Every arrived task is waiting, ready, running or done, exactly once.
   const at = (): string => `at t=${sim.now}`;
   assert(counts[TaskStatus.Waiting] === sim.waitingTasks, () => `waiting count ${at()}`);
@@ -54,18 +55,18 @@ function checkState(sim: Simulation): void {
   // One task per server, and only on servers that are up, with memory that fits.
   let running = 0;
   for (let j = 0; j < sim.serverCount; j++) {
-    const task = sim.serverTask[j] as number;
+    const task = sim.serverTask(j);
     if (task < 0) continue;
     running++;
-    assert(sim.serverUp[j] === 1, () => `server ${j} runs a task while down ${at()}`);
-    assert(sim.taskServer[task] === j, () => `task ${task} is not on server ${j} ${at()}`);
-    assert(sim.taskStatus[task] === TaskStatus.Running, () => `task ${task} on server ${j} is not running ${at()}`);
-    assert((sim.taskMemory[task] as number) <= (sim.serverMemory[j] as number), () => `memory on server ${j} ${at()}`);
+    assert(sim.isUp(j), () => `server ${j} runs a task while down ${at()}`);
+    assert(sim.taskServer(task) === j, () => `task ${task} is not on server ${j} ${at()}`);
+    assert(sim.taskStatus(task) === TaskStatus.Running, () => `task ${task} on server ${j} is not running ${at()}`);
+    assert(sim.taskMemory(task) <= sim.serverMemory(j), () => `memory on server ${j} ${at()}`);
   }
   assert(running === sim.runningTasks, () => `${running} busy servers for ${sim.runningTasks} running tasks ${at()}`);
   // The pending task is ready and some valid server exists for it.
   if (sim.task >= 0) {
-    assert(sim.taskStatus[sim.task] === TaskStatus.Ready, () => `pending task not ready ${at()}`);
+    assert(sim.taskStatus(sim.task) === TaskStatus.Ready, () => `pending task not ready ${at()}`);
     let anyValid = false;
     for (let j = 0; j < sim.serverCount && !anyValid; j++) anyValid = sim.isValid(j);
     assert(anyValid, () => `pending task ${sim.task} has no valid server ${at()}`);

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { ServerSpec } from './cluster.js';
 import { makePolicy } from './policies.js';
 import { runEpisode } from './run.js';
-import { Simulation, type SimulationOptionsInput } from './simulation.js';
+import type { SimulationOptionsInput } from './options.js';
+import { Simulation } from './simulation.js';
 import { checkTrace, readScenarioFile } from './trace.js';
 
 // fixtures/two-servers.scenario.json: server 0 is small (C=1, M=8), server 1 large (C=4, M=80).
@@ -58,7 +59,7 @@ describe('hand-computed scenario', () => {
     sim.assign(1); // A on large: 0 -> 1
     expect(sim.next()).toBe(true);
     expect(sim.now).toBe(1);
-    expect(sim.taskLocalId[sim.task]).toBe(1); // B
+    expect(sim.taskLocalId(sim.task)).toBe(1); // B
     const b = sim.assign(0); // B on small, away from A's output (1 GB): waits 1/10 + 0.01 s
     expect(b.assigned).toBe(1);
     expect(b.start).toBeCloseTo(1.11, 12);

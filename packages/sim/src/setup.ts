@@ -13,7 +13,8 @@ import {
 import { z } from 'zod';
 import { makeCluster, ServerSpecSchema, type ServerSpec } from './cluster.js';
 import { randomFailureEvents } from './elastic.js';
-import { Simulation, SimulationOptionsSchema } from './simulation.js';
+import { SimulationOptionsSchema } from './options.js';
+import { Simulation } from './simulation.js';
 import { readScenarioFile } from './trace.js';
 
 /**

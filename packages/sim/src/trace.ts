@@ -3,7 +3,7 @@ import { ConfigError, parseConfig, type Workflow } from '@scale/workload';
 import { z } from 'zod';
 import { ServerSpecSchema, type ServerSpec } from './cluster.js';
 import { summarizeMetrics, type Metrics } from './metrics.js';
-import type { SimulationOptionsInput } from './simulation.js';
+import type { SimulationOptionsInput } from './options.js';
 
 /** One attempt to run a task on a server (DESIGN.md section 7). */
 export interface TraceAttempt {
