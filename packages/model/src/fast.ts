@@ -31,6 +31,23 @@ interface Layer {
   readonly outputs: number;
 }
 
+interface Norm {
+  readonly gamma: Float64Array;
+  readonly beta: Float64Array;
+}
+
+/** One attention block's layers, looked up once per refresh (not by name per block and candidate). */
+interface BlockLayers {
+  readonly query: Layer;
+  readonly key: Layer;
+  readonly value: Layer;
+  readonly out: Layer;
+  readonly ln1: Norm;
+  readonly ffn1: Layer;
+  readonly ffn2: Layer;
+  readonly ln2: Norm;
+}
+
 /**
  * The network's forward pass for one observation over plain typed arrays, for acting. tfjs spends a
  * couple of microseconds per kernel, and a batch-1 decision is ~135 kernels for ~40k FLOPs; this path
@@ -42,7 +59,8 @@ export class FastNetwork {
   readonly config: ModelConfig;
   readonly layout: ModelLayout;
   private layers = new Map<string, Layer>();
-  private norms = new Map<string, { gamma: Float64Array; beta: Float64Array }>();
+  private norms = new Map<string, Norm>();
+  private blocks: BlockLayers[] = [];
   // Scratch (float64: no rounding between steps, one element type for every loop), grown on demand.
   private input: Float64Array = new Float64Array(0);
   private embeddings = new Float64Array(0);
@@ -102,6 +120,26 @@ export class FastNetwork {
         });
       }
     });
+    this.blocks = [];
+    if (this.config.encoder !== 'cross-attention') return;
+    for (let k = 0; k < this.config.blocks; k++) {
+      const p = `encoder/block${k}`;
+      const norm = (name: string): Norm => {
+        const found = this.norms.get(`${p}/${name}`);
+        if (found === undefined) throw new Error(`no layer norm ${p}/${name}`);
+        return found;
+      };
+      this.blocks.push({
+        query: this.layer(`${p}/query`),
+        key: this.layer(`${p}/key`),
+        value: this.layer(`${p}/value`),
+        out: this.layer(`${p}/out`),
+        ln1: norm('ln1'),
+        ffn1: this.layer(`${p}/ffn1`),
+        ffn2: this.layer(`${p}/ffn2`),
+        ln2: norm('ln2'),
+      });
+    }
   }
 
   private layer(name: string): Layer {
@@ -272,10 +310,10 @@ export class FastNetwork {
     const { embeddings: E, embeddingsT: ET, x, a, b, folded, pooled, scores } = this;
     const scale = 1 / Math.sqrt(headDim);
     for (let k = 0; k < c.blocks; k++) {
-      const p = `encoder/block${k}`;
-      dense(this.layer(`${p}/query`), x, 0, a, 0, false);
+      const block = this.blocks[k] as BlockLayers;
+      dense(block.query, x, 0, a, 0, false);
       // Folded keys per head: folded[h] = W_k[:, head h] q_h / sqrt(d_head) (W_k^T stored row per output).
-      const key = this.layer(`${p}/key`).wt;
+      const key = block.key.wt;
       folded.fill(0);
       for (let h = 0; h < H; h++) {
         for (let t = h * headDim; t < (h + 1) * headDim; t++) {
@@ -300,19 +338,19 @@ export class FastNetwork {
       // pooled[h] = sum_j a_hj e_j
       for (let h = 0; h < H; h++) for (let i = 0; i < d; i++) pooled[h * d + i] = dot(scores, h * n, ET, i * n, n);
       // Head h's output slice: pooled_h W_v[:, head h] + b_v.
-      const value = this.layer(`${p}/value`);
+      const value = block.value;
       for (let h = 0; h < H; h++) {
         for (let t = h * headDim; t < (h + 1) * headDim; t++) b[t] = (value.b[t] as number) + dot(value.wt, t * d, pooled, h * d, d);
       }
-      dense(this.layer(`${p}/out`), b, 0, a, 0, false);
+      dense(block.out, b, 0, a, 0, false);
       for (let i = 0; i < d; i++) a[i] = (a[i] as number) + (x[i] as number);
-      this.layerNorm(`${p}/ln1`, a, x, d);
-      const ffn1 = this.layer(`${p}/ffn1`);
+      layerNorm(block.ln1, a, x, d);
+      const ffn1 = block.ffn1;
       dense(ffn1, x, 0, b, 0, false);
       for (let i = 0; i < ffn1.outputs; i++) b[i] = gelu(b[i] as number);
-      dense(this.layer(`${p}/ffn2`), b, 0, a, 0, false);
+      dense(block.ffn2, b, 0, a, 0, false);
       for (let i = 0; i < d; i++) a[i] = (a[i] as number) + (x[i] as number);
-      this.layerNorm(`${p}/ln2`, a, x, d);
+      layerNorm(block.ln2, a, x, d);
     }
   }
 
@@ -337,19 +375,7 @@ export class FastNetwork {
     return null;
   }
 
-  private layerNorm(name: string, from: Float64Array, to: Float64Array, d: number): void {
-    const { gamma, beta } = this.norms.get(name) as { gamma: Float64Array; beta: Float64Array };
-    let mean = 0;
-    for (let i = 0; i < d; i++) mean += from[i] as number;
-    mean /= d;
-    let variance = 0;
-    for (let i = 0; i < d; i++) {
-      const z = (from[i] as number) - mean;
-      variance += z * z;
-    }
-    const inv = 1 / Math.sqrt(variance / d + LAYER_NORM_EPSILON);
-    for (let i = 0; i < d; i++) to[i] = ((from[i] as number) - mean) * inv * (gamma[i] as number) + (beta[i] as number);
-  }
+
 }
 
 /** Refuses an observation the network's config does not read, naming the field (a few comparisons). */
@@ -365,6 +391,21 @@ function checkObservation(layout: ModelLayout, taskFeatures: number, obs: Observ
   if (globalFeatures !== layout.globalFeatures) throw new ObservationLayoutError('observation', 'global', `${layout.globalFeatures} values (model.globalFeatures)`, `${globalFeatures}`);
   const pairs = obs.pairs?.length ?? 0;
   if (pairs !== k * obs.n * layout.pairFeatures) throw new ObservationLayoutError('observation', 'pairs', `k * n * ${layout.pairFeatures} = ${k * obs.n * layout.pairFeatures} values (model.pairFeatures)`, `${pairs}`);
+}
+
+/** LayerNorm of `from` (d values) into `to`. */
+function layerNorm(norm: Norm, from: Float64Array, to: Float64Array, d: number): void {
+  const { gamma, beta } = norm;
+  let mean = 0;
+  for (let i = 0; i < d; i++) mean += from[i] as number;
+  mean /= d;
+  let variance = 0;
+  for (let i = 0; i < d; i++) {
+    const z = (from[i] as number) - mean;
+    variance += z * z;
+  }
+  const inv = 1 / Math.sqrt(variance / d + LAYER_NORM_EPSILON);
+  for (let i = 0; i < d; i++) to[i] = ((from[i] as number) - mean) * inv * (gamma[i] as number) + (beta[i] as number);
 }
 
 /** to[o] = b[o] + sum_i from[i] W[i, o], optionally ReLU. */
