@@ -1,71 +1,61 @@
 import { writeFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ConfigError, WfFormatError, WorkflowValidationError } from '@scale/workload';
+import { z } from 'zod';
 import { InfeasibleTaskError } from './errors.js';
 import { ganttSvg } from './gantt.js';
 import { makePolicy, POLICY_NAMES } from './policies.js';
 import { runEpisode } from './run.js';
-import { createSimulation, type SimConfigInput } from './setup.js';
+import { addSchemaOptions, givenSchemaOptions, readSchemaOptions, SchemaOptionError, type SchemaOptionsMeta } from './schema-options.js';
+import { createSimulation, SimConfigSchema, type SimConfigInput } from './setup.js';
 
 let currentProgramName = 'scale-sim';
 
 /** A bad flag or input: one line on stderr, exit code 2. */
 class UsageError extends Error {}
 
-function number(flag: string): (value: string) => number {
-  return (value) => {
-    const parsed = Number(value);
-    if (value.trim() === '' || !Number.isFinite(parsed)) throw new InvalidArgumentError(`${flag} must be a number, got "${value}"`);
-    return parsed;
-  };
-}
+/** Settings of the program itself (not of the run); with `SimConfigSchema` they make every flag. */
+export const ScaleSimProgramSchema = z
+  .object({
+    policy: z.enum(POLICY_NAMES).default('eft').describe('heuristic policy'),
+    trace: z.string().optional().describe('write the schedule trace (JSON) to this file'),
+    gantt: z.string().optional().describe('write a Gantt chart of the schedule (SVG) to this file'),
+    json: z.boolean().default(false).describe('print the metrics as one JSON object on stdout'),
+  })
+  .strict();
+
+/** Every `scale-sim` flag: the run's config and the program's settings, one schema field each. */
+export const ScaleSimFlagsSchema = SimConfigSchema.extend(ScaleSimProgramSchema.shape).strict();
+
+/** Flag names and value names where the field name alone would read worse; fields left to config files. */
+export const SCALE_SIM_FLAG_META: SchemaOptionsMeta = {
+  nodes: { valueName: 'n' },
+  seed: { valueName: 'n' },
+  horizon: { valueName: 's' },
+  drainLimit: { valueName: 's' },
+  communication: { valueName: 'mode' },
+  invalidAction: { valueName: 'mode' },
+  invalidActionDelay: { valueName: 's' },
+  bandwidth: { valueName: 'GB/s' },
+  latency: { valueName: 's' },
+  workload: { valueName: 'source' },
+  lambda16: { valueName: 'rate' },
+  arrivalRate: { valueName: 'rate' },
+  load: { valueName: 'x' },
+  referenceSpeed: { valueName: 'GFLOP/s' },
+  'failures.mtbf': { flag: '--mtbf', valueName: 's' },
+  'failures.mttr': { flag: '--mttr', valueName: 's' },
+  scenario: { valueName: 'file' },
+  trace: { valueName: 'file' },
+  gantt: { valueName: 'file.svg' },
+  generator: { skip: true },
+};
 
 function buildProgram(): Command {
-  return new Command(currentProgramName)
-    .description('Simulate workflow-DAG scheduling on a heterogeneous cluster with a heuristic policy (SCALE-TS).')
-    .addOption(new Option('--nodes <n>', 'cluster size N, paper 2:5:1 tiers (integer >= 1)').argParser(number('--nodes')).default(16))
-    .addOption(new Option('--policy <name>', 'heuristic policy').choices(POLICY_NAMES).default('eft'))
-    .addOption(new Option('--seed <n>', 'seed of workload, failures and random policy (integer >= 0)').argParser(number('--seed')).default(0))
-    .addOption(new Option('--horizon <s>', 'arrivals fall in [0, horizon) seconds (> 0)').argParser(number('--horizon')))
-    .option('--drain', 'after the horizon, run until every arrived task completes')
-    .addOption(new Option('--drain-limit <s>', 'safety stop of a drained run (s, >= horizon; default 10 x horizon)').argParser(number('--drain-limit')))
-    .addOption(new Option('--communication <mode>', 'transfer cost model').choices(['reward-only', 'delays-start']))
-    .addOption(new Option('--invalid-action <mode>', 'invalid-choice handling (heuristics always choose valid servers)').choices(['penalize', 'mask']))
-    .addOption(new Option('--task-selector <name>', 'level-1 task selection').choices(['longest-path', 'fifo']))
-    .option('--workload <source>', 'paper | wfformat:PATH (a WfFormat file or folder)', 'paper')
-    .addOption(new Option('--lambda16 <rate>', 'workflows/s at N=16, scaled by N/16 (paper workload, > 0)').argParser(number('--lambda16')))
-    .addOption(new Option('--arrival-rate <rate>', 'workflows/s, overriding lambda16 scaling (> 0)').argParser(number('--arrival-rate')))
-    .addOption(new Option('--load <x>', 'wfformat: offered compute / cluster compute (> 0; default 0.75)').argParser(number('--load')))
-    .addOption(new Option('--mtbf <s>', 'random failures: mean time between failures per server (s, > 0)').argParser(number('--mtbf')))
-    .addOption(new Option('--mttr <s>', 'random failures: mean time to repair (s, > 0)').argParser(number('--mttr')))
-    .option('--scenario <file>', 'run a scenario file (servers and workflows; upIntervals schedule joins and failures)')
-    .option('--trace <file>', 'write the schedule trace (JSON) to this file')
-    .option('--gantt <file.svg>', 'write a Gantt chart of the schedule (SVG) to this file')
-    .option('--json', 'print the metrics as one JSON object on stdout')
-    .showSuggestionAfterError(false)
-    .exitOverride();
-}
-
-interface Flags {
-  nodes: number;
-  policy: string;
-  seed: number;
-  horizon?: number;
-  drain?: boolean;
-  drainLimit?: number;
-  communication?: 'reward-only' | 'delays-start';
-  invalidAction?: 'penalize' | 'mask';
-  taskSelector?: 'longest-path' | 'fifo';
-  workload: string;
-  lambda16?: number;
-  arrivalRate?: number;
-  load?: number;
-  mtbf?: number;
-  mttr?: number;
-  scenario?: string;
-  trace?: string;
-  gantt?: string;
-  json?: boolean;
+  const program = new Command(currentProgramName).description(
+    'Simulate workflow-DAG scheduling on a heterogeneous cluster with a heuristic policy (SCALE-TS).',
+  );
+  return addSchemaOptions(program, ScaleSimFlagsSchema, SCALE_SIM_FLAG_META).showSuggestionAfterError(false).exitOverride();
 }
 
 /** Runs the `scale-sim` command line on `argv` (flags only); returns the exit code. */
@@ -73,12 +63,13 @@ export function main(argv: readonly string[], programName = 'scale-sim'): number
   currentProgramName = programName;
   const program = buildProgram();
   let errorText = '';
-  program.configureOutput({ writeErr: () => undefined, outputError: (text) => (errorText = text) });
+  // Help goes to stdout once, from here; commander's own writes are silenced.
+  program.configureOutput({ writeOut: () => undefined, writeErr: () => undefined, outputError: (text) => (errorText = text) });
   try {
     program.parse(argv as string[], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version' || error.exitCode === 0) {
         process.stdout.write(program.helpInformation());
         return 0;
       }
@@ -86,10 +77,14 @@ export function main(argv: readonly string[], programName = 'scale-sim'): number
     }
     throw error;
   }
-  const flags = program.opts<Flags>();
+  const given = program.opts();
   try {
-    return run(flags);
+    if ((given['mtbf'] === undefined) !== (given['mttr'] === undefined)) throw new UsageError('--mtbf and --mttr go together');
+    const flags = readSchemaOptions(ScaleSimFlagsSchema, given, SCALE_SIM_FLAG_META);
+    const { policy: _policy, trace: _trace, gantt: _gantt, json: _json, ...input } = givenSchemaOptions(ScaleSimFlagsSchema, given, SCALE_SIM_FLAG_META);
+    return run(flags, input as SimConfigInput);
   } catch (error) {
+    if (error instanceof SchemaOptionError) return usage(error.message);
     if (error instanceof ConfigError) return usage(`${flagName(error.field)}: expected ${error.expected}, got ${String(JSON.stringify(error.received))}`);
     if (error instanceof UsageError || error instanceof WfFormatError || error instanceof WorkflowValidationError || error instanceof InfeasibleTaskError) {
       return usage(error.message);
@@ -98,25 +93,11 @@ export function main(argv: readonly string[], programName = 'scale-sim'): number
   }
 }
 
-function run(flags: Flags): number {
-  if ((flags.mtbf === undefined) !== (flags.mttr === undefined)) throw new UsageError('--mtbf and --mttr go together');
-  const config: SimConfigInput = {
-    nodes: flags.nodes,
-    seed: flags.seed,
-    workload: flags.workload as SimConfigInput['workload'] & string,
-    ...(flags.horizon !== undefined && { horizon: flags.horizon }),
-    ...(flags.drain !== undefined && { drain: flags.drain }),
-    ...(flags.drainLimit !== undefined && { drainLimit: flags.drainLimit }),
-    ...(flags.communication !== undefined && { communication: flags.communication }),
-    ...(flags.invalidAction !== undefined && { invalidAction: flags.invalidAction }),
-    ...(flags.taskSelector !== undefined && { taskSelector: flags.taskSelector }),
-    ...(flags.lambda16 !== undefined && { lambda16: flags.lambda16 }),
-    ...(flags.arrivalRate !== undefined && { arrivalRate: flags.arrivalRate }),
-    ...(flags.load !== undefined && { load: flags.load }),
-    ...(flags.scenario !== undefined && { scenario: flags.scenario }),
-    ...(flags.mtbf !== undefined && flags.mttr !== undefined && { failures: { mtbf: flags.mtbf, mttr: flags.mttr } }),
-  };
-  const sim = createSimulation(config);
+type Flags = z.output<typeof ScaleSimFlagsSchema>;
+
+/** `input`: only the run settings given on the command line (a scenario's own config fills the rest). */
+function run(flags: Flags, input: SimConfigInput): number {
+  const sim = createSimulation(input);
   const policy = makePolicy(flags.policy, { seed: flags.seed });
   runEpisode(sim, policy);
   const metrics = { ...sim.metrics(), outcome: sim.outcome, decisions: sim.decisions };
@@ -161,7 +142,7 @@ function fmt(value: number | null): string {
 function flagName(field: string): string {
   const path = field.replace(/^config\./, '');
   if (path.startsWith('options.')) return flagName(path.slice('options.'.length));
-  if (path.includes('.') || path.includes('[')) return path;
+  if (path.startsWith('--') || path.includes('.') || path.includes('[')) return path; // already a flag, or a nested path
   return `--${path.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 

@@ -56,8 +56,20 @@ describe('scale-sim CLI', () => {
     expect(readFileSync(join(dir, 'a.json'), 'utf8')).toBe(readFileSync(join(dir, 'b.json'), 'utf8'));
   });
 
+  it('prints its help once, with every default as a plain value', () => {
+    const result = run('--help');
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.match(/Usage: scale-sim/g)).toHaveLength(1);
+    expect(result.stdout.match(/--help/g)).toHaveLength(1);
+    const flat = result.stdout.replace(/\s+/g, ' ');
+    expect(flat).toMatch(/--nodes <n> cluster size N.*?\(an integer from 1 to 100000\) \(default: 16\)/);
+    expect(flat).toMatch(/--workload <source> .*?\(default: paper\)/);
+    expect(result.stdout).not.toMatch(/\[16\]/);
+  });
+
   it.each([
-    [['--nodes', '0'], /--nodes: expected a number >= 1, got 0/],
+    [['--nodes', '0'], /^scale-sim: --nodes: expected an integer from 1 to 100000, got 0$/],
     [['--nodes', 'many'], /--nodes must be a number, got "many"/],
     [['--policy', 'greedy'], /argument 'greedy' is invalid\. Allowed choices are random, round-robin, fastest, eft, best-fit/],
     [['--horizon', '0'], /--horizon: expected a number > 0/],
@@ -65,7 +77,9 @@ describe('scale-sim CLI', () => {
     [['--communication', 'psychic'], /Allowed choices are reward-only, delays-start/],
     [['--workload', 'csv:foo'], /--workload: expected/],
     [['--workload', 'wfformat:/nonexistent/x.json'], /cannot be read/],
-    [['--scenario', '/nonexistent.json'], /--scenario: expected a readable JSON file/],
+    [['--scenario', '/nonexistent.json'], /^scale-sim: --scenario: expected a readable JSON file/],
+    [['--scenario', 'missing.json'], /^scale-sim: --scenario: expected a readable JSON file .*, got "missing.json"$/],
+    [['--latency', '-1'], /^scale-sim: --latency: expected a number >= 0, got -1$/],
     [['--mtbf', '10'], /--mtbf and --mttr go together/],
     [['--frobnicate'], /unknown option '--frobnicate'/],
   ])('rejects %j with one clear line on stderr and exit code 2', (args, message) => {

@@ -12,29 +12,31 @@ export const ElasticEventSchema = z
   .strict();
 export type ElasticEvent = z.output<typeof ElasticEventSchema>;
 
-/** Simulation options with DESIGN.md's defaults; every one overridable. */
+/**
+ * Simulation options with DESIGN.md's defaults; every one overridable. Each field's `.describe()` is
+ * its documentation and its command-line help (the CLIs generate their flags from this schema).
+ */
 export const SimulationOptionsSchema = z
   .object({
-    /** Arrivals fall in [0, horizon); training episodes stop (truncated) at the horizon. */
-    horizon: finitePositive.default(100),
-    /** Evaluation: no arrivals after the horizon, run until every arrived task completes. */
-    drain: z.boolean().default(false),
-    /** Safety stop of a drained run (absolute simulated time); default 10 x horizon. */
-    drainLimit: finitePositive.optional(),
-    /** 'reward-only' (paper): transfers only shape the reward; 'delays-start': a child waits for its data. */
-    communication: z.enum(['reward-only', 'delays-start']).default('reward-only'),
-    /** 'penalize' (paper): an invalid choice waits `invalidActionDelay`; 'mask': an invalid choice is an error. */
-    invalidAction: z.enum(['penalize', 'mask']).default('penalize'),
-    /** `dt`: how far the clock moves on an invalid choice in penalize mode (s). */
-    invalidActionDelay: finitePositive.default(0.1),
-    /** Bandwidth B between servers (GB/s). */
-    bandwidth: finitePositive.default(10),
-    /** Base latency L of a transfer between servers (s). */
-    latency: z.number().min(0).finite().default(0.01),
-    /** Level-1 selection: the paper's longest hop-count path to a sink, or first-ready-first-served. */
-    taskSelector: z.enum(['longest-path', 'fifo']).default('longest-path'),
-    /** Joins, leaves and failures at given times (merged with servers' `upIntervals`). */
-    elasticEvents: z.array(ElasticEventSchema).default([]),
+    horizon: finitePositive.default(100).describe('arrivals fall in [0, horizon) seconds; training episodes stop (truncated) there'),
+    drain: z.boolean().default(false).describe('after the horizon, run until every arrived task completes (evaluation)'),
+    drainLimit: finitePositive.optional().describe('safety stop of a drained run (absolute s, >= horizon; default 10 x horizon)'),
+    communication: z
+      .enum(['reward-only', 'delays-start'])
+      .default('reward-only')
+      .describe("transfer cost model: 'reward-only' (paper) shapes the reward only; 'delays-start' makes a child wait for its data"),
+    invalidAction: z
+      .enum(['penalize', 'mask'])
+      .default('penalize')
+      .describe("invalid choices: 'penalize' (paper) waits invalidActionDelay; 'mask' makes them an error (heuristics always choose valid servers)"),
+    invalidActionDelay: finitePositive.default(0.1).describe('how far the clock moves on an invalid choice in penalize mode (s)'),
+    bandwidth: finitePositive.default(10).describe('bandwidth B between servers (GB/s)'),
+    latency: z.number().min(0).finite().default(0.01).describe('base latency L of a transfer between servers (s)'),
+    taskSelector: z
+      .enum(['longest-path', 'fifo'])
+      .default('longest-path')
+      .describe("level-1 task selection: the paper's longest hop-count path to a sink, or first ready first served"),
+    elasticEvents: z.array(ElasticEventSchema).default([]).describe("joins, leaves and failures at given times (merged with servers' upIntervals)"),
   })
   .strict();
 export type SimulationOptions = z.output<typeof SimulationOptionsSchema>;

@@ -1,5 +1,6 @@
 import {
   GeneratorParamsSchema,
+  MAX_SERVERS,
   meanWorkflowCompute,
   paperWorkload,
   parseConfig,
@@ -13,7 +14,7 @@ import {
 import { z } from 'zod';
 import { makeCluster, ServerSpecSchema, type ServerSpec } from './cluster.js';
 import { randomFailureEvents } from './elastic.js';
-import { SimulationOptionsSchema } from './options.js';
+import { SimulationOptionsSchema, type SimulationOptions } from './options.js';
 import { Simulation } from './simulation.js';
 import { readScenarioFile } from './trace.js';
 
@@ -23,28 +24,27 @@ import { readScenarioFile } from './trace.js';
  */
 export const SimConfigSchema = z
   .object({
-    /** Cluster size N for the paper's 2:5:1 preset (ignored with `scenario`). */
-    nodes: z.number().int().min(1).max(1_000_000).default(16),
-    /** Seed for the workload, the failure process and the `random` policy. */
-    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
-    /** `paper` (random DAGs) or `wfformat:PATH` (a file or folder of WfFormat instances). */
-    workload: z.union([z.literal('paper'), z.string().regex(/^wfformat:.+/, 'paper or wfformat:PATH')]).default('paper'),
-    /** Workflows/s at N = 16; lambda_N = lambda16 * N / 16 (paper workload). */
-    lambda16: z.number().positive().finite().default(1.25),
-    /** Workflows/s, overriding lambda16 scaling (and, for wfformat, the target load). */
-    arrivalRate: z.number().positive().finite().optional(),
-    /** wfformat: arrival rate set so that offered compute = load x cluster compute. */
-    load: z.number().positive().finite().default(0.75),
-    /** Random DAG generator parameters (paper workload). */
-    generator: GeneratorParamsSchema.optional(),
-    /** WfFormat import: GFLOP per second of recorded runtime. */
-    referenceSpeed: z.number().positive().finite().default(1),
-    /** Explicit servers (ids 0..N-1), replacing the `nodes` preset; arrival scaling uses their count. */
-    servers: z.array(ServerSpecSchema.strict()).min(1).readonly().optional(),
-    /** A scenario file: explicit servers and workflows (replaces nodes and workload). */
-    scenario: z.string().optional(),
-    /** Random failure-and-repair process (elastic clusters). */
-    failures: z.object({ mtbf: z.number().positive().finite(), mttr: z.number().positive().finite() }).strict().optional(),
+    nodes: z.number().int().min(1).max(MAX_SERVERS).default(16).describe("cluster size N, the paper's 2:5:1 tiers (ignored with scenario or servers)"),
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).describe('seed of the workload, the failure process and the random policy'),
+    workload: z
+      .union([z.literal('paper'), z.string().regex(/^wfformat:.+/, 'paper or wfformat:PATH')])
+      .default('paper')
+      .describe('paper (random DAGs) or wfformat:PATH (a WfFormat file or folder)'),
+    lambda16: z.number().positive().finite().default(1.25).describe('workflows/s at N = 16, scaled by N/16 (paper workload)'),
+    arrivalRate: z.number().positive().finite().optional().describe('workflows/s, overriding lambda16 scaling (and, for wfformat, the target load)'),
+    load: z.number().positive().finite().default(0.75).describe('wfformat: arrival rate set so that offered compute = load x cluster compute'),
+    generator: GeneratorParamsSchema.optional().describe('random DAG generator parameters (paper workload)'),
+    referenceSpeed: z.number().positive().finite().default(1).describe('WfFormat import: GFLOP per second of recorded runtime'),
+    servers: z.array(ServerSpecSchema.strict()).min(1).readonly().optional().describe('explicit servers (ids 0..N-1), replacing the nodes preset'),
+    scenario: z.string().optional().describe('a scenario file: servers and workflows (replaces nodes and workload; upIntervals schedule joins and failures)'),
+    failures: z
+      .object({
+        mtbf: z.number().positive().finite().describe('random failures: mean time between failures per server (s)'),
+        mttr: z.number().positive().finite().describe('random failures: mean time to repair (s)'),
+      })
+      .strict()
+      .optional()
+      .describe('random failure-and-repair process (elastic clusters)'),
   })
   .extend(SimulationOptionsSchema.shape)
   .strict();
@@ -68,19 +68,32 @@ export function loadWorkflowPool(path: string, referenceSpeed: number): Workflow
   return pool;
 }
 
-/** Builds the simulation a config describes: cluster, workload, elastic events and options. */
+/** Builds the simulation a config describes (user input: parsed here, once). */
 export function createSimulation(input: SimConfigInput = {}): Simulation {
-  const config = resolveSimConfig(input);
+  return simulationFromConfig(resolveSimConfig(input), input);
+}
+
+/**
+ * Builds the simulation of an already-resolved config (no parsing: callers that resolve once and build
+ * many, like the env's resets). Every option in `config` is explicit, so it overrides a scenario's own.
+ */
+export function buildSimulation(config: SimConfig): Simulation {
+  return simulationFromConfig(config, null);
+}
+
+/** `explicit`: the user's input, whose keys override a scenario's options; null when all are explicit. */
+function simulationFromConfig(config: SimConfig, explicit: object | null): Simulation {
   const { nodes, seed, workload, lambda16, arrivalRate, load, generator, referenceSpeed, scenario, failures, servers: explicitServers, ...options } = config;
   let servers: ServerSpec[];
-  let simOptions: typeof options = options;
+  let simOptions: SimulationOptions = options;
   let workflows: Workflow[];
   if (scenario !== undefined) {
     const loaded = readScenarioFile(scenario);
     servers = loaded.servers;
     workflows = loaded.workflows;
     // The scenario's own config applies unless the caller set the option explicitly.
-    simOptions = { ...options, ...(pickUnset(loaded.options, input) as Partial<typeof options>) };
+    const fromScenario = explicit === null ? {} : pickUnset(loaded.options, explicit);
+    if (Object.keys(fromScenario).length > 0) simOptions = parseConfig(SimulationOptionsSchema, { ...options, ...fromScenario }, 'config');
   } else {
     servers = explicitServers === undefined ? makeCluster({ nodes }) : makeCluster({ servers: explicitServers as ServerSpec[] });
     const horizon = options.horizon;
@@ -94,12 +107,12 @@ export function createSimulation(input: SimConfigInput = {}): Simulation {
       workflows = poolWorkload({ seed, horizon, arrivalRate: rate, pool });
     }
   }
-  let elasticEvents = simOptions.elasticEvents;
   if (failures !== undefined) {
     const until = simOptions.drain ? (simOptions.drainLimit ?? 10 * simOptions.horizon) : simOptions.horizon;
-    elasticEvents = [...elasticEvents, ...randomFailureEvents(new Rng(seed).child('elastic'), servers.length, failures, until)];
+    const random = randomFailureEvents(new Rng(seed).child('elastic'), servers.length, failures, until);
+    simOptions = { ...simOptions, elasticEvents: [...simOptions.elasticEvents, ...random] };
   }
-  return new Simulation({ ...simOptions, elasticEvents, servers, workflows });
+  return new Simulation({ servers, workflows, options: simOptions });
 }
 
 function pickUnset<T extends object>(fromScenario: Partial<T>, explicit: object): Partial<T> {

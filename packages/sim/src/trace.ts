@@ -282,7 +282,7 @@ export function readScenarioFile(path: string): Scenario {
   try {
     document = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ConfigError('--scenario', `a readable JSON file (${(error as Error).message})`, path);
+    throw new ConfigError('scenario', `a readable JSON file (${(error as Error).message})`, path);
   }
   return parseScenario(document, path);
 }

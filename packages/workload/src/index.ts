@@ -11,3 +11,4 @@ export { paperWorkload, poolWorkload, meanWorkflowCompute } from './workload.js'
 export type { PaperWorkloadConfig, PoolWorkloadConfig } from './workload.js';
 export { importWfFormat, readWfFormatFile, readWfFormatPool, WfFormatOptionsSchema } from './wfformat.js';
 export type { WfFormatImport, WfFormatImportReport, WfFormatOptions, WfFormatOptionsInput, WfFormatPool } from './wfformat.js';
+export { MAX_SERVERS } from './limits.js';
