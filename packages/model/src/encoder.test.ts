@@ -3,7 +3,7 @@ import { Rng } from '@scale/workload';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from './backend.js';
 import { batchObservations } from './batch.js';
-import { maxAbsDiff, randomObservation } from './internal/test-utils.js';
+import { maxAbsDiff, randomCandidateObservation, randomObservation } from './internal/test-utils.js';
 import { Network } from './network.js';
 
 /**
@@ -57,6 +57,27 @@ describe.each(['cpu', 'wasm'])('cross-attention encoder (%s)', (backend) => {
       const obs = randomObservation(new Rng(n), n);
       const ours = net.predict(batchObservations([obs])).feature;
       expect(maxAbsDiff(ours, textbookFeature(net, obs.task, obs.servers, n))).toBeLessThan(1e-5);
+    }
+    net.dispose();
+  });
+
+  it('with k candidates, each h_k is the textbook encoder on candidate k alone; the state feature is their mean', () => {
+    const net = new Network({ actions: 'task-and-server', seed: 22 });
+    const rng = new Rng(7);
+    for (const [n, k] of [
+      [1, 2],
+      [5, 3],
+      [12, 8],
+    ] as const) {
+      const obs = randomCandidateObservation(rng, n, k);
+      const out = net.predict(batchObservations([obs]));
+      const mean = new Float32Array(16);
+      for (let c = 0; c < k; c++) {
+        const alone = textbookFeature(net, (obs.tasks as Float32Array).subarray(c * 5, (c + 1) * 5), obs.servers, n);
+        expect(maxAbsDiff(out.candidateFeatures.subarray(c * 16, (c + 1) * 16), alone)).toBeLessThan(1e-5);
+        for (let i = 0; i < 16; i++) mean[i] = mean[i]! + alone[i]! / k;
+      }
+      expect(maxAbsDiff(out.feature, mean)).toBeLessThan(1e-5);
     }
     net.dispose();
   });

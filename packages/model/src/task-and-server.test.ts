@@ -314,7 +314,8 @@ describe('gradients and memory', () => {
     });
   }
 
-  it('a padded batch\'s gradient is the sum of its rows\' gradients (candidate features, logits, Q, value)', () => {
+  it.each(['wasm', 'cpu'])('a padded batch\'s gradient is the sum of its rows\' gradients (candidate features, logits, Q, value; %s)', async (backend) => {
+    await useBackend(backend);
     const layout = LAYOUTS[4]!;
     const net = network(layout.config, 8);
     const rng = new Rng(10);
@@ -341,6 +342,7 @@ describe('gradients and memory', () => {
       expect(maxAbsDiff(g, sum)).toBeLessThan(1e-4);
     });
     net.dispose();
+    await useBackend('wasm');
   });
 
   it('the new parameters get gradients; tf.memory() is stable over many forwards and steps', () => {
