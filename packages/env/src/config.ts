@@ -1,5 +1,5 @@
 import { SimConfigSchema } from '@scale/sim';
-import { parseConfig } from '@scale/workload';
+import { MAX_SERVERS, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 
 /** Paper eq. 2 constants (DESIGN.md section 3); every one configurable. */
@@ -40,7 +40,7 @@ export type FeatureScales = z.output<typeof FeatureScalesSchema>;
  */
 export const EnvConfigSchema = SimConfigSchema.omit({ nodes: true, seed: true })
   .extend({
-    nodes: z.union([z.number().int().min(1).max(1_000_000), z.array(z.number().int().min(1).max(1_000_000)).min(1)]).default(16),
+    nodes: z.union([z.number().int().min(1).max(MAX_SERVERS), z.array(z.number().int().min(1).max(MAX_SERVERS)).min(1)]).default(16),
     /** Seed of the first reset when `reset()` is called without one. */
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
     reward: RewardConfigSchema.prefault({}),

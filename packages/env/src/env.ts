@@ -1,5 +1,5 @@
-import { createSimulation, type Assignment, type Metrics, type ScheduleTrace, type Simulation } from '@scale/sim';
-import { Rng, type RngState } from '@scale/workload';
+import { buildSimulation, type Assignment, type Metrics, type ScheduleTrace, type Simulation } from '@scale/sim';
+import { ConfigError, Rng, type RngState } from '@scale/workload';
 import { resolveEnvConfig, type EnvConfig, type EnvConfigInput } from './config.js';
 import { ActionOutOfRangeError, ResetNeededError } from './errors.js';
 import { observe, type Observation } from './observation.js';
@@ -87,6 +87,7 @@ export class SchedulingEnv {
 
   reset(args: { seed?: number; options?: Partial<EnvConfigInput> } = {}): ResetResult {
     if (args.seed !== undefined) {
+      if (!Number.isSafeInteger(args.seed) || args.seed < 0) throw new ConfigError('seed', `an integer from 0 to ${Number.MAX_SAFE_INTEGER}`, args.seed);
       this.episodeSeed = args.seed;
       this.resetRng = new Rng(args.seed).child('env:resets');
       this.actionRng = new Rng(args.seed).child('env:action-space');
@@ -96,7 +97,8 @@ export class SchedulingEnv {
     const config = args.options === undefined ? this.config : resolveEnvConfig({ ...this.config, ...args.options } as EnvConfigInput);
     const { nodes, reward: _reward, features: _features, ...simConfig } = config;
     const n = typeof nodes === 'number' ? nodes : new Rng(this.episodeSeed).child('env:nodes').pick(nodes);
-    this.sim = createSimulation({ ...simConfig, nodes: n, seed: this.episodeSeed });
+    // The config was resolved once (construction, or these reset options): no parsing per episode.
+    this.sim = buildSimulation({ ...simConfig, nodes: n, seed: this.episodeSeed });
     if (this.upServers.length < this.sim.serverCount) this.upServers = new Int32Array(this.sim.serverCount);
     this.episodeReturn = 0;
     this.episodeActions = [];
