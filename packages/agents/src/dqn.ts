@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { type CommonAgentOptions, rngFrom } from './base-agent.js';
 import { NonFiniteLossError } from './errors.js';
 import { NetworkPolicy } from './policy.js';
-import { randomAction } from './sampling.js';
+import { randomAction } from './internal/sampling.js';
 import type { Method } from './method.js';
 import { OffPolicyAgent, type OffPolicySchedule, OffPolicyScheduleSchema } from './off-policy.js';
 import { ReplayBuffer, type Transition } from './replay-buffer.js';
@@ -25,7 +25,9 @@ export const DqnConfigSchema = OffPolicyScheduleSchema.extend({
   doubleQ: z.boolean().default(true),
   /** Epsilon decays linearly from `explorationInitial` to `explorationFinal` over this fraction of training. */
   explorationFraction: z.number().min(0).max(1).default(0.1),
+  /** Epsilon at the first step (SB3: 1.0). */
   explorationInitial: z.number().min(0).max(1).default(1),
+  /** Epsilon after the decay, and for `act(..., { deterministic: false })` (SB3: 0.05). */
   explorationFinal: z.number().min(0).max(1).default(0.05),
   /** Global gradient-norm clip (SB3: 10). */
   maxGradNorm: z.number().positive().default(10),

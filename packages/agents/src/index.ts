@@ -24,5 +24,4 @@ export type { Transition } from './replay-buffer.js';
 export { NetworkPolicy, policyFromNetwork } from './policy.js';
 export type { FeatureSink, NetworkPolicyOptions, PolicyDecision, PolicyMode } from './policy.js';
 export { FeatureBuffer } from './feature-buffer.js';
-export { applyMask, argmax, logSumExp, randomAction, sampleCategorical } from './sampling.js';
-export { recoverCheckpoint, swapCheckpoint } from './checkpoint-swap.js';
+export { recoverCheckpoint } from './checkpoint-swap.js';

@@ -20,6 +20,7 @@ export const OffPolicyScheduleSchema = z.object({
   trainFrequency: z.number().int().min(1).default(4),
   /** ...with this many gradient steps (SB3: 1). */
   gradientSteps: z.number().int().min(1).default(1),
+  /** Discount (0.99, as PPO). */
   gamma: z.number().min(0).max(1).default(0.99),
 });
 

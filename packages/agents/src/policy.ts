@@ -1,6 +1,6 @@
 import { FastNetwork, type Network, type ObservationLike } from '@scale/model';
 import { Rng } from '@scale/workload';
-import { applyMask, argmax, logSumExp, sampleCategorical } from './sampling.js';
+import { applyMask, argmax, logSumExp, sampleCategorical } from './internal/sampling.js';
 
 /** How a network's outputs become an action. */
 export type PolicyMode = 'greedy' | 'sample';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { type CommonAgentOptions, rngFrom } from './base-agent.js';
 import { NonFiniteLossError } from './errors.js';
 import { NetworkPolicy } from './policy.js';
-import { randomAction } from './sampling.js';
+import { randomAction } from './internal/sampling.js';
 import type { Method } from './method.js';
 import { OffPolicyAgent, type OffPolicySchedule, OffPolicyScheduleSchema } from './off-policy.js';
 import { ReplayBuffer, type Transition } from './replay-buffer.js';
@@ -23,6 +23,7 @@ export const SacConfigSchema = OffPolicyScheduleSchema.extend({
   initialAlpha: z.number().positive().default(0.2),
   /** Learn alpha toward the target entropy (false: fixed alpha). */
   autotune: z.boolean().default(true),
+  /** Global gradient-norm clip of each optimizer (ours: 10, as DQN). */
   maxGradNorm: z.number().positive().default(10),
 }).strict();
 export type SacConfig = z.output<typeof SacConfigSchema>;
