@@ -1,4 +1,4 @@
-import { scaleSimMain } from '@scale/sim';
+import { scaleSimMain } from '@scale/sim/cli';
 import type { Command } from 'commander';
 import type { ExitStatus } from '../internal/cli-options.js';
 
