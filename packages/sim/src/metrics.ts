@@ -2,6 +2,11 @@
 export interface Metrics {
   /** Primary metric: mean over completed tasks of (completion - its workflow's arrival). */
   readonly meanResponseTime: number | null;
+  /**
+   * Headroom: a lower bound on the mean response time of any schedule that completes every arrived task
+   * (`responseTimeBound(...).lowerBound` over the arrived workflows; compare it with drained runs).
+   */
+  readonly meanResponseTimeBound: number | null;
   readonly completedTasks: number;
   readonly arrivedTasks: number;
   readonly completedWorkflows: number;
@@ -25,6 +30,8 @@ export interface Metrics {
 /** Sums gathered by whoever computes metrics: the simulator from its state, the checker from a trace. */
 export interface MetricInputs {
   readonly responses: readonly number[];
+  /** `Metrics.meanResponseTimeBound` (null when absent). */
+  readonly responseTimeBound?: number | null;
   readonly workflowResponses: readonly number[];
   readonly arrivedTasks: number;
   readonly arrivedWorkflows: number;
@@ -41,6 +48,7 @@ export function summarizeMetrics(m: MetricInputs): Metrics {
   const sorted = Float64Array.from(m.responses).sort();
   return {
     meanResponseTime: mean(m.responses),
+    meanResponseTimeBound: m.responseTimeBound ?? null,
     completedTasks: m.responses.length,
     arrivedTasks: m.arrivedTasks,
     completedWorkflows: m.workflowResponses.length,

@@ -1,27 +1,60 @@
 import { ConfigError, Rng } from '@scale/workload';
+import { BatchScheduler } from './batch-policies.js';
+import type { Decision } from './decision.js';
+import { earliestFinishIdleServer, fastestIdleServer } from './internal/idle-servers.js';
+import { ListScheduler } from './list-policies.js';
+import { OpportunisticLoadBalancing, QueueOrderScheduler } from './queue-order-policies.js';
 import type { SimulationView } from './view.js';
 
 /**
- * A level-2 scheduling policy: given a pending decision (`sim.task` at `sim.now`), name a server.
- * Heuristics read the state through `SimulationView` only and always name a valid server; learned
+ * A scheduling policy. `choose` names a server for the pending level-1 task (`sim.task` at `sim.now`);
+ * heuristics read the state through `SimulationView` only and always name a valid server; learned
  * agents drive `sim.act` through the env instead.
+ *
+ * A policy that also picks the task, or waits, has `decide`: any ready task with a valid server and that
+ * server, or `DEFER` to hold every decision until the next event. `runEpisode` uses `decide` when
+ * present and `choose` otherwise. The returned object may be reused by the policy's next call.
  */
 export interface Policy {
   readonly name: string;
   choose(sim: SimulationView): number;
+  decide?(sim: SimulationView): Decision;
 }
 
-export const POLICY_NAMES = ['random', 'round-robin', 'fastest', 'eft', 'best-fit'] as const;
+/** Every heuristic `makePolicy` builds: the paper's five, then the suite of issue 14 (sim README, "Heuristics"). */
+export const POLICY_NAMES = [
+  'random',
+  'round-robin',
+  'fastest',
+  'eft',
+  'best-fit',
+  'heft',
+  'cpop',
+  'mct',
+  'met',
+  'min-min',
+  'max-min',
+  'sufferage',
+  'olb',
+  'sjf',
+  'srpt-workflow',
+  'fifo',
+] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 /**
- * Builds a heuristic by name (DESIGN.md section 3). `seed` feeds `random`'s own stream.
+ * Builds a heuristic by name (DESIGN.md sections 3 and 8; the sim README defines each with its source).
+ * `seed` feeds `random`'s own stream. Stateful policies (round-robin, the planners) belong to one run:
+ * build one per simulation.
  * - `random`: uniform over valid servers.
  * - `round-robin`: the next valid server in id order after the last one chosen, wrapping around.
  * - `fastest`: largest compute among valid servers; ties to the lowest id.
  * - `eft`: earliest finish among valid servers (start, including transfer when it delays start, + c/C_j);
  *   equals `fastest` under reward-only communication; ties to the lowest id.
  * - `best-fit`: least memory that fits; ties by larger compute, then lowest id.
+ * - `heft`, `cpop`, `mct`, `met`: busy-aware list schedulers (`ListScheduler`).
+ * - `min-min`, `max-min`, `sufferage`: busy-aware batch schedulers (`BatchScheduler`).
+ * - `olb`, `sjf`, `srpt-workflow`, `fifo`: immediate queue-order rules (`QueueOrderScheduler`, OLB).
  */
 export function makePolicy(name: PolicyName | string, options: { seed?: number } = {}): Policy {
   switch (name) {
@@ -35,6 +68,26 @@ export function makePolicy(name: PolicyName | string, options: { seed?: number }
       return eftPolicy;
     case 'best-fit':
       return bestFitPolicy;
+    case 'heft':
+      return new ListScheduler('heft', 'upward-rank', 'earliest-finish');
+    case 'cpop':
+      return new ListScheduler('cpop', 'cpop-priority', 'critical-path');
+    case 'mct':
+      return new ListScheduler('mct', 'level-1', 'earliest-finish');
+    case 'met':
+      return new ListScheduler('met', 'level-1', 'least-execution');
+    case 'min-min':
+    case 'max-min':
+    case 'sufferage':
+      return new BatchScheduler(name, name);
+    case 'olb':
+      return new OpportunisticLoadBalancing();
+    case 'sjf':
+      return new QueueOrderScheduler('sjf', 'compute');
+    case 'srpt-workflow':
+      return new QueueOrderScheduler('srpt-workflow', 'workflow-remaining');
+    case 'fifo':
+      return new QueueOrderScheduler('fifo', 'ready-time');
     default:
       throw new ConfigError('policy', `one of ${POLICY_NAMES.join(', ')}`, name);
   }
@@ -84,21 +137,7 @@ function roundRobinPolicy(): Policy {
 /** Largest compute, then lowest id: one candidate per server class (its lowest idle id). */
 const fastestPolicy: Policy = {
   name: 'fastest',
-  choose(sim) {
-    const memory = sim.taskMemory(sim.task);
-    let best = -1;
-    let bestCompute = -1;
-    for (let k = 0; k < sim.classCount; k++) {
-      if (sim.classMemory(k) < memory || sim.idleCountInClass(k) === 0) continue;
-      const j = sim.firstIdleInClass(k);
-      const compute = sim.classCompute(k);
-      if (compute > bestCompute || (compute === bestCompute && j < best)) {
-        best = j;
-        bestCompute = compute;
-      }
-    }
-    return best;
-  },
+  choose: (sim) => fastestIdleServer(sim, sim.task),
 };
 
 /**
@@ -108,30 +147,7 @@ const fastestPolicy: Policy = {
  */
 const eftPolicy: Policy = {
   name: 'eft',
-  choose(sim) {
-    if (sim.options.communication === 'reward-only') return fastestPolicy.choose(sim);
-    const task = sim.task;
-    const memory = sim.taskMemory(task);
-    const compute = sim.taskCompute(task);
-    const now = sim.now;
-    let best = -1;
-    let bestFinish = Number.POSITIVE_INFINITY;
-    const consider = (j: number): void => {
-      const finish = Math.max(now, sim.dataReadyTime(task, j)) + compute / sim.serverCompute(j);
-      if (finish < bestFinish || (finish === bestFinish && j < best)) {
-        best = j;
-        bestFinish = finish;
-      }
-    };
-    for (let k = 0; k < sim.classCount; k++) {
-      if (sim.classMemory(k) >= memory && sim.idleCountInClass(k) > 0) consider(sim.firstIdleInClass(k));
-    }
-    for (let i = 0, parents = sim.parentCount(task); i < parents; i++) {
-      const host = sim.taskServer(sim.parentAt(task, i));
-      if (host >= 0 && sim.isValid(host)) consider(host);
-    }
-    return best;
-  },
+  choose: (sim) => earliestFinishIdleServer(sim, sim.task),
 };
 
 const bestFitPolicy: Policy = {

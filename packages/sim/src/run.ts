@@ -1,8 +1,22 @@
+import { DEFER } from './decision.js';
 import type { Policy } from './policies.js';
 import type { Simulation } from './simulation.js';
 
-/** Drives a simulation to its end with a heuristic policy. Returns the simulation for metrics and trace. */
+/**
+ * Drives a simulation to its end with a heuristic policy: through `decide` when the policy has it (any
+ * ready task, or defer to the next event), else through `choose` (a server for the level-1 task).
+ * Returns the simulation for metrics and trace.
+ */
 export function runEpisode(sim: Simulation, policy: Policy): Simulation {
-  while (sim.next()) sim.assign(policy.choose(sim));
+  if (policy.decide === undefined) {
+    while (sim.next()) sim.assign(policy.choose(sim));
+    return sim;
+  }
+  while (sim.next()) {
+    const decision = policy.decide(sim);
+    if (decision.server === DEFER) sim.deferToNextEvent();
+    else if (decision.task === sim.task) sim.assign(decision.server);
+    else sim.assignTask(decision.task, decision.server);
+  }
   return sim;
 }

@@ -1,6 +1,7 @@
 import { ConfigError, parseConfig, validateWorkflow, type Workflow } from '@scale/workload';
 import type { ServerSpec } from './cluster.js';
 import { InvalidActionError, SimulationStateError } from './errors.js';
+import { responseTimeBound } from './headroom.js';
 import { AttemptLog } from './internal/attempt-log.js';
 import { collectMetrics } from './internal/metrics-collector.js';
 import { ReadyQueue } from './internal/ready-queue.js';
@@ -91,6 +92,8 @@ export class Simulation implements SimulationView {
   private readonly kernel: Kernel;
   private readonly ready: ReadyQueue;
   private nextArrival = 0;
+  private boundArrivals = -1;
+  private boundValue: number | null = null;
   private pendingTask = -1;
   private pendingPosition = -1;
   private runOutcome: Outcome = 'running';
@@ -552,7 +555,16 @@ export class Simulation implements SimulationView {
 
   /** Metrics of the run so far (DESIGN.md section 2), computed from the simulator's own state. */
   metrics(): Metrics {
-    return collectMetrics(this, this.pool.usage(this.kernel.now));
+    return collectMetrics(this, this.pool.usage(this.kernel.now), this.arrivedResponseTimeBound());
+  }
+
+  /** The headroom bound over the workflows arrived so far (computed once per arrival count). */
+  private arrivedResponseTimeBound(): number | null {
+    if (this.boundArrivals !== this.nextArrival) {
+      this.boundArrivals = this.nextArrival;
+      this.boundValue = responseTimeBound(this.servers, this.workflows.slice(0, this.nextArrival)).lowerBound;
+    }
+    return this.boundValue;
   }
 
   /** The schedule trace of the run so far (DESIGN.md section 7); `config` entries join the trace's config. */

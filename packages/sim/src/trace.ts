@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, parseConfig, type Workflow } from '@scale/workload';
 import { z } from 'zod';
 import { ServerSpecSchema, type ServerSpec } from './cluster.js';
+import { responseTimeBound } from './headroom.js';
 import { summarizeMetrics, type Metrics } from './metrics.js';
 import type { SimulationOptionsInput } from './options.js';
 
@@ -179,6 +180,7 @@ export function checkTrace(trace: ScheduleTrace): TraceViolation[] {
   }
   const recomputed = summarizeMetrics({
     responses,
+    responseTimeBound: recomputedBound(trace),
     workflowResponses,
     arrivedTasks: trace.workflows.reduce((sum, w) => sum + w.tasks.length, 0),
     arrivedWorkflows: trace.workflows.length,
@@ -191,10 +193,22 @@ export function checkTrace(trace: ScheduleTrace): TraceViolation[] {
   });
   for (const [name, value] of Object.entries(recomputed) as [keyof Metrics, number | null][]) {
     const reported = trace.metrics[name];
+    // Traces written before the headroom bound existed do not report it.
+    if (name === 'meanResponseTimeBound' && reported === undefined) continue;
     const same = value === null || reported === null ? value === reported : closeTo(value, reported);
     if (!same) fail('metrics', `metrics.${name} is ${reported}, recomputed from the attempts ${value}`);
   }
   return violations;
+}
+
+/** The headroom bound of the trace's servers and workflows; null when some task fits no server (reported as memory violations). */
+function recomputedBound(trace: ScheduleTrace): number | null {
+  try {
+    return responseTimeBound(trace.servers, trace.workflows).lowerBound;
+  } catch (error) {
+    if (error instanceof ConfigError) return null;
+    throw error;
+  }
 }
 
 // -------------------------------------------------------------------------------------------------

@@ -2,8 +2,11 @@ import { summarizeMetrics, type Metrics } from '../metrics.js';
 import { TaskStatus, type SimulationView } from '../view.js';
 import type { PoolUsage } from './server-pool.js';
 
-/** Metrics of a run so far (DESIGN.md section 2), gathered from the simulation's state and its pool's usage. */
-export function collectMetrics(sim: SimulationView, usage: PoolUsage): Metrics {
+/**
+ * Metrics of a run so far (DESIGN.md section 2), gathered from the simulation's state and its pool's
+ * usage; `responseTimeBound` is the headroom bound over the arrived workflows.
+ */
+export function collectMetrics(sim: SimulationView, usage: PoolUsage, responseTimeBound: number | null): Metrics {
   const responses: number[] = [];
   let makespan = 0;
   for (let t = 0; t < sim.taskCount; t++) {
@@ -19,6 +22,7 @@ export function collectMetrics(sim: SimulationView, usage: PoolUsage): Metrics {
   }
   return summarizeMetrics({
     responses,
+    responseTimeBound,
     workflowResponses,
     arrivedTasks: sim.arrivedTasks,
     arrivedWorkflows: sim.arrivedWorkflows,
