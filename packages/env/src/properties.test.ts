@@ -6,6 +6,10 @@ import type { EnvConfigInput } from './config.js';
 import { makeEnv, type SchedulingEnv, type StepResult } from './env.js';
 import { SERVER_FEATURES } from './observation.js';
 
+/** CI runs these counts; `pnpm test:deep` (SCALE_DEEP=1) runs 35 times as many generated cases. */
+const deep = process.env.SCALE_DEEP === '1';
+const runs = (ci: number): number => (deep ? ci * 35 : ci);
+
 type ArbitraryValue<A> = A extends fc.Arbitrary<infer T> ? T : never;
 
 const configArb = fc.record({
@@ -105,7 +109,7 @@ describe('env properties', { timeout: 120_000 }, () => {
       fc.property(configArb, (c) => {
         runChecked(makeEnv(envConfig(c)), c);
       }),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
   });
 
@@ -114,7 +118,7 @@ describe('env properties', { timeout: 120_000 }, () => {
       fc.property(configArb, (c) => {
         expect(runChecked(makeEnv(envConfig(c)), c)).toBe(runChecked(makeEnv(envConfig(c)), c));
       }),
-      { numRuns: 20 },
+      { numRuns: runs(20) },
     );
   });
 
@@ -156,7 +160,7 @@ describe('env properties', { timeout: 120_000 }, () => {
           ob = rb.obs;
         }
       }),
-      { numRuns: 25 },
+      { numRuns: runs(25) },
     );
   });
 });

@@ -6,6 +6,10 @@ import { makePolicy } from './policies.js';
 import { createSimulation } from './setup.js';
 import type { Simulation } from './simulation.js';
 
+/** CI runs these counts; `pnpm test:deep` (SCALE_DEEP=1) runs 35 times as many generated cases. */
+const deep = process.env.SCALE_DEEP === '1';
+const runs = (ci: number): number => (deep ? ci * 35 : ci);
+
 /** Every valid server for the pending task, by brute force over all N. */
 function validServers(sim: Simulation): number[] {
   const out: number[] = [];
@@ -64,7 +68,7 @@ describe('heuristic policies', { timeout: 60_000 }, () => {
             sim.assign(choice);
           }
         }),
-        { numRuns: 25 },
+        { numRuns: runs(25) },
       );
     });
   }
@@ -80,7 +84,7 @@ describe('heuristic policies', { timeout: 60_000 }, () => {
         };
         expect(run('eft')).toBe(run('fastest'));
       }),
-      { numRuns: 15 },
+      { numRuns: runs(15) },
     );
   });
 
@@ -99,7 +103,7 @@ describe('heuristic policies', { timeout: 60_000 }, () => {
           sim.assign(choice);
         }
       }),
-      { numRuns: 20 },
+      { numRuns: runs(20) },
     );
   });
 

@@ -9,6 +9,10 @@ import type { Simulation } from './simulation.js';
 import { TaskStatus } from './view.js';
 import { checkTrace } from './trace.js';
 
+/** CI runs these counts; `pnpm test:deep` (SCALE_DEEP=1) runs 35 times as many generated cases. */
+const deep = process.env.SCALE_DEEP === '1';
+const runs = (ci: number): number => (deep ? ci * 35 : ci);
+
 /** Random run configurations: seeds, cluster sizes 1..256, both modes, selectors, failures. */
 const configArb = fc.record({
   seed: fc.integer({ min: 0, max: 1_000_000 }),
@@ -107,7 +111,7 @@ describe('simulator properties', { timeout: 120_000 }, () => {
         if (c.drain && sim.outcome === 'terminated') expect(sim.doneTasks).toBe(sim.taskCount);
         if (!c.drain) expect(sim.now).toBe(sim.options.horizon);
       }),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
   });
 
@@ -124,7 +128,7 @@ describe('simulator properties', { timeout: 120_000 }, () => {
           expect(completed.length).toBe(sim.taskCount);
         }
       }),
-      { numRuns: 30 },
+      { numRuns: runs(30) },
     );
   });
 
@@ -138,7 +142,7 @@ describe('simulator properties', { timeout: 120_000 }, () => {
         };
         expect(once()).toBe(once());
       }),
-      { numRuns: 20 },
+      { numRuns: runs(20) },
     );
   });
 
@@ -154,7 +158,7 @@ describe('simulator properties', { timeout: 120_000 }, () => {
           expect(a.end - a.start).toBeCloseTo(task.compute / trace.servers[a.server]!.compute, 9);
         }
       }),
-      { numRuns: 20 },
+      { numRuns: runs(20) },
     );
   });
 });

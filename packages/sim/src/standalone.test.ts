@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,20 @@ function installedPackages(nodeModules: string): string[] {
     else names.push(entry);
   }
   return names;
+}
+
+/** Every bare package a built module imports, following its relative imports (the chunks). */
+function libraryImports(dist: string, entry: string, seen = new Set<string>()): string[] {
+  if (seen.has(entry)) return [];
+  seen.add(entry);
+  const code = readFileSync(join(dist, entry), 'utf8');
+  const out: string[] = [];
+  for (const match of code.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(['"]([^'"]+)['"]\)/g)) {
+    const specifier = (match[1] ?? match[2]) as string;
+    if (specifier.startsWith('./')) out.push(...libraryImports(dist, specifier.slice(2), seen));
+    else out.push(specifier);
+  }
+  return out;
 }
 
 describe('@scale/sim installed alone', () => {
@@ -49,6 +63,19 @@ describe('@scale/sim installed alone', () => {
     expect(out.outcome).toBe('terminated');
     expect(out.completed).toBe(out.arrived);
     expect(out.completed).toBeGreaterThan(0);
+    // The CLI subpath resolves from the installed tree, and the library entry never loads commander.
+    const cliScript = `
+      import { Command } from 'commander';
+      import { addSchemaOptions, scaleSimMain } from '@scale/sim/cli';
+      import { SimConfigSchema } from '@scale/sim';
+      const help = addSchemaOptions(new Command('x'), SimConfigSchema).helpInformation();
+      console.log(JSON.stringify({ nodes: help.includes('--nodes <n>'), main: typeof scaleSimMain }));
+    `;
+    writeFileSync(join(app, 'cli.mjs'), cliScript);
+    const cliResult = spawnSync(process.execPath, ['cli.mjs'], { cwd: app, encoding: 'utf8' });
+    expect(cliResult.stderr).toBe('');
+    expect(JSON.parse(cliResult.stdout)).toEqual({ nodes: true, main: 'function' });
+    expect(libraryImports(join(app, 'node_modules/@scale/sim/dist'), 'index.js')).not.toContain('commander');
     // The bin works from the installed tree too.
     const bin = spawnSync(join(app, 'node_modules/.bin/scale-sim'), ['--nodes', '4', '--horizon', '5', '--json'], { encoding: 'utf8' });
     expect(bin.status).toBe(0);
