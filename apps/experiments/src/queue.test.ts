@@ -250,7 +250,3 @@ describe.runIf(run)('sweeps on a Redis queue', () => {
     }
   }, 60_000);
 });
-
-describe.runIf(!run)('sweeps on a Redis queue', () => {
-  it.skip(`needs Redis: ${unavailable}`, () => undefined);
-});
