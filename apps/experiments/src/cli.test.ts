@@ -53,6 +53,20 @@ describe('scale train / eval / simulate', () => {
     expect(run('eval', '--model', join(dir, 'missing')).status).toBe(2);
   });
 
+  it('flags come from the schemas: every scalar training setting has one, and a bad value is one line naming the flag', () => {
+    const help = run('train', '--help').stdout;
+    for (const flag of ['--out <dir>', '--method <value>', '--nodes <n>', '--seed <n>', '--epochs <n>', '--envs <n>', '--backend <name>', '--invalid-action <name>', '--checkpoint-every <n>', '--resume']) expect(help).toContain(flag);
+    expect(help).toMatch(/--nodes <n> +training cluster size N \(an integer from 1 to 100000\)/);
+    const every = run('train', '--out', join(dir, 'bad3'), '--checkpoint-every', '0');
+    expect([every.status, every.stderr]).toEqual([2, 'scale: --checkpoint-every: expected a number >= 1, received 0\n']);
+    const seeds = run('reproduce', '--seeds', '0');
+    expect([seeds.status, seeds.stderr]).toEqual([2, 'scale: --seeds: expected an integer from 1 to 100, got 0\n']);
+    const notANumber = run('reproduce', '--seeds', 'x');
+    expect(notANumber.status).toBe(2);
+    expect(notANumber.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run('train').stderr).toBe('scale: --out: expected a string, got nothing\n');
+  });
+
   it('an optional backend that is not installed is one clear line and exit 2, not a stack trace', () => {
     const result = run('train', '--backend', 'tensorflow-gpu', '--epochs', '1', '--out', join(dir, 'gpu'));
     expect(result.status).toBe(2);
@@ -74,7 +88,8 @@ describe('scale train / eval / simulate', () => {
   it('eval --help shows the default cluster size as a flag value', () => {
     const help = run('eval', '--help');
     expect(help.status).toBe(0);
-    expect(help.stdout).toMatch(/--nodes <list> +cluster sizes, comma-separated \(default: 16\)/);
+    expect(help.stdout).toMatch(/--nodes <list> +cluster sizes, comma-separated[^-]*\(default: 16\)/);
+    expect(help.stdout).not.toContain('[16]');
   });
 
   it('simulate runs the simulator heuristics with the scale-sim flags', () => {

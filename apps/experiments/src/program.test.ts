@@ -1,4 +1,5 @@
 import { BackendUnavailableError, CheckpointError, ServerCountMismatchError } from '@scale/model';
+import { SchemaOptionError } from '@scale/sim/cli';
 import { ConfigError } from '@scale/workload';
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,6 +19,7 @@ describe('exitCodeOf', () => {
   it('maps every error that is the user to fix to exit 2 by its class, whatever its message', () => {
     const errors = [
       new UsageError('x'),
+      new SchemaOptionError('--seeds', 'an integer from 1 to 100', 0),
       new ConfigError('nodes', 'a number >= 1', 0),
       new RunExistsError('out'),
       new NothingToResumeError('out'),

@@ -1,4 +1,5 @@
 import { BackendUnavailableError, CheckpointError, ServerCountMismatchError } from '@scale/model';
+import { SchemaOptionError } from '@scale/sim/cli';
 import { ConfigError } from '@scale/workload';
 import { Command, CommanderError } from 'commander';
 import { registerEval } from './commands/eval.js';
@@ -30,6 +31,7 @@ const COMMANDS = [registerTrain, registerEval, registerReproduce, registerWorker
  */
 const EXIT_CODES: readonly (readonly [abstract new (...args: never[]) => Error, number])[] = [
   [UsageError, 2],
+  [SchemaOptionError, 2],
   [ConfigError, 2],
   [RunExistsError, 2],
   [NothingToResumeError, 2],
@@ -53,8 +55,10 @@ export function exitCodeOf(error: unknown): number | null {
   return null;
 }
 
-function buildProgram(exit: ExitStatus): Command {
+/** The program; commander's own error text goes to `output.error` (set before the commands are added, which copy it). */
+function buildProgram(exit: ExitStatus, output: { error: string }): Command {
   const program = new Command('scale').description('SCALE-TS: train, evaluate and simulate schedulers for agentic-LLM workflow DAGs.').exitOverride().showSuggestionAfterError(false);
+  program.configureOutput({ writeErr: () => undefined, outputError: (text) => (output.error = text) });
   for (const register of COMMANDS) register(program, exit);
   return program;
 }
@@ -62,31 +66,23 @@ function buildProgram(exit: ExitStatus): Command {
 /** Runs the CLI on `argv` (flags only); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const exit: ExitStatus = { code: 0 };
-  const program = buildProgram(exit);
-  let errorText = '';
-  program.configureOutput({ writeErr: () => undefined, outputError: (text) => (errorText = text) });
+  const output = { error: '' };
+  const program = buildProgram(exit, output);
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return exit.code;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.exitCode === 0) {
-        process.stdout.write(errorText);
+        process.stdout.write(output.error);
         return 0;
       }
-      return fail((errorText || error.message).trim().split('\n')[0]!.replace(/^error: /, ''), 2);
+      return fail((output.error || error.message).trim().split('\n')[0]!.replace(/^error: /, ''), 2);
     }
     const code = exitCodeOf(error);
     if (code === null) throw error;
-    return fail(error instanceof ConfigError ? `${flagName(error.field)}: expected ${error.expected}, received ${JSON.stringify(error.received)}` : (error as Error).message, code);
+    return fail(error instanceof ConfigError ? `${error.field}: expected ${error.expected}, received ${JSON.stringify(error.received)}` : (error as Error).message, code);
   }
-}
-
-/** `config.nodes` -> `--nodes` for the settings that have a flag; nested fields keep their config path. */
-function flagName(field: string): string {
-  const path = field.replace(/^config\./, '');
-  const flags: Record<string, string> = { nodes: '--nodes', seed: '--seed', epochs: '--epochs', envs: '--envs', backend: '--backend', invalidAction: '--invalid-action' };
-  return flags[path] ?? field;
 }
 
 function fail(message: string, code: number): number {

@@ -1,31 +1,32 @@
 import { DqnConfigSchema, type Method, MethodSchema, PpoConfigSchema, resolveMethod, SacConfigSchema } from '@scale/agents';
 import { EnvConfigSchema } from '@scale/env';
 import { BACKENDS } from '@scale/model';
-import { parseConfig } from '@scale/workload';
+import { MAX_SERVERS, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 
 /** A training run's whole configuration (what `config.json` records, resolved). */
 export const TrainConfigSchema = z
   .object({
     /** A preset name (scale, crossattn, ppo, ppo-srr, dqn, sac, dqn-crossattn, sac-crossattn) or `{ agent, encoder, srr }`. */
-    method: z.union([z.string(), MethodSchema]).default('scale'),
+    method: z.union([z.string(), MethodSchema]).default('scale').describe('a preset or { agent, encoder, srr }'),
     /** Training cluster size N (the paper: 16). */
-    nodes: z.number().int().min(1).max(100_000).default(16),
+    nodes: z.number().int().min(1).max(MAX_SERVERS).default(16).describe('training cluster size N'),
     /** Seed of networks, agent streams and training episodes (the paper: 42). */
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42).describe('seed (networks, agent, training episodes)'),
     /** Total epochs (the paper: 1,000 x 1,024 steps). */
-    epochs: z.number().int().min(1).max(1_000_000).default(1000),
+    epochs: z.number().int().min(1).max(1_000_000).default(1000).describe('total epochs (1,024 env steps each with the paper sizes)'),
     /** Parallel envs (the paper: 4). */
-    envs: z.number().int().min(1).max(256).default(4),
-    backend: z.enum(BACKENDS).default('wasm'),
+    envs: z.number().int().min(1).max(256).default(4).describe('parallel envs'),
+    backend: z.enum(BACKENDS).default('wasm').describe('tfjs backend'),
     /** Invalid actions: penalized (the paper's reward r_invalid) or masked. */
-    invalidAction: z.enum(['penalize', 'mask']).default('penalize'),
+    invalidAction: z.enum(['penalize', 'mask']).default('penalize').describe('invalid-action handling: penalized (the reward r_invalid) or masked'),
     /** Env and simulator settings (the `scale-sim` flags in camelCase, reward, features). */
     env: EnvConfigSchema.omit({ nodes: true, seed: true, invalidAction: true }).partial().default({}),
     ppo: PpoConfigSchema.partial().default({}),
     dqn: DqnConfigSchema.partial().default({}),
     sac: SacConfigSchema.partial().default({}),
-    checkpointEvery: z.number().int().min(1).default(10),
+    /** Epochs between checkpoints (what `--resume` continues from). */
+    checkpointEvery: z.number().int().min(1).default(10).describe('epochs between checkpoints'),
   })
   .strict();
 export type TrainConfig = z.output<typeof TrainConfigSchema>;

@@ -1,21 +1,24 @@
 import { join } from 'node:path';
 import { policyFromNetwork } from '@scale/agents';
-import { loadNetwork, type Network, useBackend } from '@scale/model';
-import { ConfigError } from '@scale/workload';
+import { BACKENDS, loadNetwork, type Network, useBackend } from '@scale/model';
+import { addSchemaOptions, readSchemaOptions, type SchemaOptionsMeta } from '@scale/sim/cli';
+import { ConfigError, MAX_SERVERS } from '@scale/workload';
 import { type Command, Option } from 'commander';
+import { z } from 'zod';
 import { TrainedNodesMismatchError } from '../errors.js';
 import { type EvaluationSummary, evaluateChooser } from '../evaluate.js';
-import { type ExitStatus, integer, integerList } from '../internal/cli-options.js';
+import { type ExitStatus, integerList } from '../internal/cli-options.js';
 import { readRunRecord } from '../run-record.js';
 
-interface EvalFlags {
-  readonly model: string;
-  readonly nodes: number[];
-  readonly episodes: number;
-  readonly policyMode: 'greedy' | 'sample';
-  readonly backend: string;
-  readonly json?: boolean;
-}
+/** `scale eval`'s flags (`--nodes`, a list, is added by hand: the generator makes scalar flags). */
+const EvalFlagsSchema = z.object({
+  model: z.string().describe('a run directory (with config.json) or a model directory'),
+  episodes: z.number().int().min(1).default(30).describe('episodes per N'),
+  policyMode: z.enum(['greedy', 'sample']).default('greedy').describe('greedy (argmax) or sample'),
+  backend: z.enum(BACKENDS).default('wasm').describe('tfjs backend'),
+  json: z.boolean().default(false).describe('print the results as JSON'),
+});
+const EVAL_FLAGS: SchemaOptionsMeta = { model: { valueName: 'dir' }, policyMode: { valueName: 'mode' } };
 
 /** An MLP encoder is built for one N (DESIGN.md section 3): refuse other sizes before running any episode. */
 function checkNodes(network: Network, model: string, nodes: readonly number[]): void {
@@ -37,34 +40,30 @@ function printSummaries(results: readonly EvaluationSummary[], json: boolean): v
 
 /** `scale eval`: a trained model on the fixed evaluation episodes at one or more N. */
 export function registerEval(program: Command, _exit: ExitStatus): void {
-  program
-    .command('eval')
-    .description('evaluate a trained model on fixed drained episodes at one or more cluster sizes')
-    .requiredOption('--model <dir>', 'a run directory (with config.json) or a model directory')
-    .addOption(new Option('--nodes <list>', 'cluster sizes, comma-separated').argParser(integerList('--nodes')).default([16], '16'))
-    .addOption(new Option('--episodes <n>', 'episodes per N').argParser(integer('--episodes')).default(30))
-    .addOption(new Option('--policy-mode <mode>', 'greedy (argmax) or sample').choices(['greedy', 'sample']).default('greedy'))
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).default('wasm'))
-    .option('--json', 'print the results as JSON')
-    .action(async (flags: EvalFlags) => {
-      if (flags.episodes < 1) throw new ConfigError('--episodes', 'an integer >= 1', flags.episodes);
-      for (const n of flags.nodes) if (n < 1) throw new ConfigError('--nodes', 'integers >= 1', n);
-      await useBackend(flags.backend);
-      // A run directory has its record; a bare model directory runs with the default env settings.
-      const record = await readRunRecord(flags.model);
-      const modelDir = record === null ? flags.model : join(flags.model, 'model');
-      const network = await loadNetwork(modelDir);
-      try {
-        checkNodes(network, flags.model, flags.nodes);
-        const mask = record?.config.invalidAction === 'mask';
-        const results: EvaluationSummary[] = [];
-        for (const nodes of flags.nodes) {
-          const policy = policyFromNetwork(network, { mask, mode: flags.policyMode, seed: 0 });
-          results.push(evaluateChooser(modelDir, policy.act, { env: { ...(record?.config.env ?? {}), invalidAction: mask ? 'mask' : 'penalize' }, nodes, episodes: flags.episodes }));
-        }
-        printSummaries(results, flags.json === true);
-      } finally {
-        network.dispose();
+  const command = program.command('eval').description('evaluate a trained model on fixed drained episodes at one or more cluster sizes');
+  addSchemaOptions(command, EvalFlagsSchema.pick({ model: true }), EVAL_FLAGS);
+  command.addOption(new Option('--nodes <list>', `cluster sizes, comma-separated (integers from 1 to ${MAX_SERVERS})`).argParser(integerList('--nodes')).default([16], '16'));
+  addSchemaOptions(command, EvalFlagsSchema.omit({ model: true }), EVAL_FLAGS);
+  command.action(async (commanderFlags: Record<string, unknown>) => {
+    const flags = readSchemaOptions(EvalFlagsSchema, commanderFlags, EVAL_FLAGS);
+    const nodes = commanderFlags.nodes as number[];
+    for (const n of nodes) if (n < 1 || n > MAX_SERVERS) throw new ConfigError('--nodes', `integers from 1 to ${MAX_SERVERS}`, n);
+    await useBackend(flags.backend);
+    // A run directory has its record; a bare model directory runs with the default env settings.
+    const record = await readRunRecord(flags.model);
+    const modelDir = record === null ? flags.model : join(flags.model, 'model');
+    const network = await loadNetwork(modelDir);
+    try {
+      checkNodes(network, flags.model, nodes);
+      const mask = record?.config.invalidAction === 'mask';
+      const results: EvaluationSummary[] = [];
+      for (const n of nodes) {
+        const policy = policyFromNetwork(network, { mask, mode: flags.policyMode, seed: 0 });
+        results.push(evaluateChooser(modelDir, policy.act, { env: { ...(record?.config.env ?? {}), invalidAction: mask ? 'mask' : 'penalize' }, nodes: n, episodes: flags.episodes }));
       }
-    });
+      printSummaries(results, flags.json);
+    } finally {
+      network.dispose();
+    }
+  });
 }
