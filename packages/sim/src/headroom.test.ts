@@ -102,7 +102,7 @@ describe('responseTimeBound', { timeout: 120_000 }, () => {
           expect(m.meanResponseTime as number).toBeGreaterThanOrEqual((bound.lowerBound as number) * (1 - 1e-12));
         },
       ),
-      { numRuns: runs(60) },
+      { numRuns: runs(32) },
     );
   });
 

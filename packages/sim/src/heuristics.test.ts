@@ -141,7 +141,7 @@ describe('the heuristic suite', { timeout: 120_000 }, () => {
         };
         expect(run('fifo', 'longest-path')).toBe(run('eft', 'fifo'));
       }),
-      { numRuns: runs(10) },
+      { numRuns: runs(6) },
     );
   });
 
@@ -156,13 +156,13 @@ describe('the heuristic suite', { timeout: 120_000 }, () => {
         expect(sim.doneTasks).toBe(sim.taskCount);
         expect(checkTrace(sim.trace())).toEqual([]);
       }),
-      { numRuns: runs(30) },
+      { numRuns: runs(12) },
     );
   });
 
   it('runs at N = 1,024: every heuristic drains a short episode of the paper workload', () => {
     for (const name of POLICY_NAMES) {
-      const sim = createSimulation({ nodes: 1024, seed: 3, horizon: 3, drain: true, drainLimit: 100_000, communication: 'delays-start' });
+      const sim = createSimulation({ nodes: 1024, seed: 3, horizon: 1, drain: true, drainLimit: 100_000, communication: 'delays-start' });
       runEpisode(sim, makePolicy(name, { seed: 3 }));
       expect(sim.outcome, name).toBe('terminated');
       expect(sim.doneTasks, name).toBe(sim.taskCount);

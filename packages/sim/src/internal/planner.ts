@@ -195,7 +195,15 @@ export class Planner implements AvailabilitySource {
     return this.sim.isUp(server);
   }
 
+  isIdle(server: number): boolean {
+    return this.sim.isIdle(server);
+  }
+
   freeAt(server: number): number {
     return this.sim.serverFreeAt(server);
+  }
+
+  nthIdleInClass(serverClass: number, n: number): number {
+    return this.sim.nthIdleInClass(serverClass, n);
   }
 }

@@ -1,27 +1,46 @@
-/**
- * When each up server can next start a task, as a list scheduler plans one mapping event: idle servers
- * now, busy ones when they free, and servers the plan has already given a task when that task ends.
- * One min-heap per server class keyed by (available-at, id), built lazily the first time the plan
- * touches the class, so a plan costs O(size of the classes it touches) plus O(log) per reservation.
- */
+/** What `ServerAvailability` reads from the simulation. */
 export interface AvailabilitySource {
   readonly now: number;
   isUp(server: number): boolean;
+  isIdle(server: number): boolean;
   /** Time the server frees (now when idle); only asked for up servers. */
   freeAt(server: number): number;
+  /** The n-th (0-based, by id) idle up server of the class, or -1. */
+  nthIdleInClass(serverClass: number, n: number): number;
 }
 
+/**
+ * When each up server can next start a task, as a list scheduler plans one mapping event: idle servers
+ * now, busy ones when they free, and servers the plan has already given a task when that task ends.
+ * Queries give a class's best two servers by (available-at, id) without looking at the whole class:
+ * idle servers come first (in id order, from the idle bitsets), then the merge of the servers the plan
+ * has reserved (a heap) and the busy ones (sorted by free time, built the first time a plan runs out of
+ * a class's idle servers). A plan costs O(N/32) per query and O(log) per reservation, plus
+ * O(m log m) for a class of m servers whose idle servers it uses up.
+ */
 export class ServerAvailability {
-  /** Class members, CSR by class. */
   private readonly memberStart: Int32Array;
   private readonly members: Int32Array;
-  /** Heap of up servers per class, stored in the class's slice of `heap`. */
-  private readonly heap: Int32Array;
-  private readonly heapSize: Int32Array;
+  /** Per class slice: busy up servers sorted by (free time, id), valid when `busyBuilt[k] === stamp`. */
+  private readonly busy: Int32Array;
+  private readonly busyCount: Int32Array;
+  private readonly busyCursor: Int32Array;
+  private readonly busyBuilt: Int32Array;
+  /** Per class slice: min-heap of the servers reserved in this plan, by (available-at, id). */
+  private readonly planned: Int32Array;
+  private readonly plannedCount: Int32Array;
+  private readonly plannedStamp: Int32Array;
   private readonly position: Int32Array;
-  private readonly builtAt: Int32Array;
-  /** When each server can start its next task in this plan (valid once its class is built). */
-  readonly availableAt: Float64Array;
+  /** Idle servers of the class skipped so far in this plan (all reserved). */
+  private readonly idleCursor: Int32Array;
+  private readonly reservedAt: Int32Array;
+  private readonly availableAt: Float64Array;
+  /** Each class's best two, memoized until the next reservation in the class (`memoStamp` = plan, `memoPlanned` = reservations then). */
+  private readonly memoFirst: Int32Array;
+  private readonly memoSecond: Int32Array;
+  private readonly memoStamp: Int32Array;
+  private readonly memoPlanned: Int32Array;
+  private readonly reservations: Int32Array;
   private stamp = 0;
   private source: AvailabilitySource | null = null;
 
@@ -40,11 +59,22 @@ export class ServerAvailability {
       this.members[fill[k] as number] = j;
       fill[k] = (fill[k] as number) + 1;
     }
-    this.heap = new Int32Array(n);
-    this.heapSize = new Int32Array(classCount);
+    this.busy = new Int32Array(n);
+    this.busyCount = new Int32Array(classCount);
+    this.busyCursor = new Int32Array(classCount);
+    this.busyBuilt = new Int32Array(classCount);
+    this.planned = new Int32Array(n);
+    this.plannedCount = new Int32Array(classCount);
+    this.plannedStamp = new Int32Array(classCount);
     this.position = new Int32Array(n);
-    this.builtAt = new Int32Array(classCount);
+    this.idleCursor = new Int32Array(classCount);
+    this.reservedAt = new Int32Array(n);
     this.availableAt = new Float64Array(n);
+    this.memoFirst = new Int32Array(classCount);
+    this.memoSecond = new Int32Array(classCount);
+    this.memoStamp = new Int32Array(classCount);
+    this.memoPlanned = new Int32Array(classCount);
+    this.reservations = new Int32Array(classCount);
   }
 
   /** Starts a new plan from the simulation's current state; earlier reservations are forgotten. */
@@ -53,70 +83,144 @@ export class ServerAvailability {
     this.stamp++;
   }
 
-  /** The `rank`-th (0 or 1) best server of class `k` by (available-at, id), or -1. */
-  top(k: number, rank: 0 | 1): number {
-    this.ensure(k);
-    const base = this.memberStart[k] as number;
-    const size = this.heapSize[k] as number;
-    if (rank === 0) return size > 0 ? (this.heap[base] as number) : -1;
-    if (size < 2) return -1;
-    if (size === 2) return this.heap[base + 1] as number;
-    const a = this.heap[base + 1] as number;
-    const b = this.heap[base + 2] as number;
-    return this.before(a, b) ? a : b;
-  }
-
-  /** Available-at of an up server (builds its class if needed). */
+  /** Available-at of an up server in this plan. */
   at(server: number): number {
-    this.ensure(this.classOf[server] as number);
-    return this.availableAt[server] as number;
+    return this.reservedAt[server] === this.stamp ? (this.availableAt[server] as number) : (this.source as AvailabilitySource).freeAt(server);
   }
 
-  /** Whether `server` is up (in its class heap) in this plan. */
+  /** Whether `server` is up, so the plan may use it. */
   isCandidate(server: number): boolean {
-    const k = this.classOf[server] as number;
-    this.ensure(k);
-    const p = this.position[server] as number;
-    return p >= 0 && p < (this.heapSize[k] as number) && this.heap[(this.memberStart[k] as number) + p] === server;
+    return (this.source as AvailabilitySource).isUp(server);
   }
 
-  /** The plan gives `server` a task that ends at `until` (later than its current available-at). */
+  /** The `rank`-th (0 or 1) best up server of class `k` by (available-at, id), or -1. */
+  top(k: number, rank: 0 | 1): number {
+    this.ensurePlanned(k);
+    if (this.memoStamp[k] !== this.stamp || this.memoPlanned[k] !== this.reservations[k]) {
+      this.memoStamp[k] = this.stamp;
+      this.memoPlanned[k] = this.reservations[k] as number;
+      const first = this.idleUnreserved(k, 0);
+      if (first >= 0) {
+        this.memoFirst[k] = first;
+        const second = this.idleUnreserved(k, 1);
+        this.memoSecond[k] = second >= 0 ? second : this.laterBest(k, 0);
+      } else {
+        this.memoFirst[k] = this.laterBest(k, 0);
+        this.memoSecond[k] = this.laterBest(k, 1);
+      }
+    }
+    return (rank === 0 ? this.memoFirst[k] : this.memoSecond[k]) as number;
+  }
+
+  /** The plan gives `server` (up) a task that ends at `until`, later than its current available-at. */
   reserve(server: number, until: number): void {
     const k = this.classOf[server] as number;
-    this.ensure(k);
-    this.availableAt[server] = until;
-    this.siftDown(k, this.position[server] as number);
+    this.ensurePlanned(k);
+    this.reservations[k] = (this.reservations[k] as number) + 1;
+    const base = this.memberStart[k] as number;
+    if (this.reservedAt[server] !== this.stamp) {
+      this.reservedAt[server] = this.stamp;
+      this.availableAt[server] = until;
+      let i = this.plannedCount[k] as number;
+      this.plannedCount[k] = i + 1;
+      // Sift up.
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        const p = this.planned[base + parent] as number;
+        if (!this.before(server, p)) break;
+        this.planned[base + i] = p;
+        this.position[p] = parent;
+        i = parent;
+      }
+      this.planned[base + i] = server;
+      this.position[server] = i;
+    } else {
+      this.availableAt[server] = until;
+      this.siftDown(k, this.position[server] as number);
+    }
+  }
+
+  /** The `skip`-th (0 or 1) idle server of class `k` not yet reserved in this plan, or -1. */
+  private idleUnreserved(k: number, skip: number): number {
+    const source = this.source as AvailabilitySource;
+    let n = this.idleCursor[k] as number;
+    let j = source.nthIdleInClass(k, n);
+    while (j >= 0 && this.reservedAt[j] === this.stamp) j = source.nthIdleInClass(k, ++n);
+    this.idleCursor[k] = n;
+    if (skip === 0 || j < 0) return j;
+    j = source.nthIdleInClass(k, ++n);
+    while (j >= 0 && this.reservedAt[j] === this.stamp) j = source.nthIdleInClass(k, ++n);
+    return j;
+  }
+
+  /** The `rank`-th best among the class's reserved and busy servers, or -1. */
+  private laterBest(k: number, rank: 0 | 1): number {
+    this.ensurePlanned(k);
+    this.ensureBusy(k);
+    const base = this.memberStart[k] as number;
+    const plannedCount = this.plannedCount[k] as number;
+    const p0 = plannedCount > 0 ? (this.planned[base] as number) : -1;
+    let p1 = -1;
+    if (plannedCount === 2) p1 = this.planned[base + 1] as number;
+    else if (plannedCount > 2) {
+      const a = this.planned[base + 1] as number;
+      const b = this.planned[base + 2] as number;
+      p1 = this.before(a, b) ? a : b;
+    }
+    // Busy servers reserved in this plan sit in the planned heap: skip them here.
+    let cursor = this.busyCursor[k] as number;
+    const end = base + (this.busyCount[k] as number);
+    while (base + cursor < end && this.reservedAt[this.busy[base + cursor] as number] === this.stamp) cursor++;
+    this.busyCursor[k] = cursor;
+    const b0 = base + cursor < end ? (this.busy[base + cursor] as number) : -1;
+    let b1 = -1;
+    for (let i = base + cursor + 1; i < end; i++) {
+      const j = this.busy[i] as number;
+      if (this.reservedAt[j] !== this.stamp) {
+        b1 = j;
+        break;
+      }
+    }
+    // Merge the two sorted pairs.
+    const firstIsPlanned = p0 >= 0 && (b0 < 0 || this.before(p0, b0));
+    if (rank === 0) return firstIsPlanned ? p0 : b0;
+    if (firstIsPlanned) return p1 >= 0 && (b0 < 0 || this.before(p1, b0)) ? p1 : b0;
+    return b1 >= 0 && (p0 < 0 || this.before(b1, p0)) ? b1 : p0;
+  }
+
+  private ensurePlanned(k: number): void {
+    if (this.plannedStamp[k] === this.stamp) return;
+    this.plannedStamp[k] = this.stamp;
+    this.plannedCount[k] = 0;
+    this.idleCursor[k] = 0;
+    this.reservations[k] = 0;
+  }
+
+  private ensureBusy(k: number): void {
+    if (this.busyBuilt[k] === this.stamp) return;
+    this.busyBuilt[k] = this.stamp;
+    const source = this.source as AvailabilitySource;
+    const base = this.memberStart[k] as number;
+    let count = 0;
+    for (let i = base; i < (this.memberStart[k + 1] as number); i++) {
+      const j = this.members[i] as number;
+      if (source.isUp(j) && !source.isIdle(j)) this.busy[base + count++] = j;
+    }
+    this.busy.subarray(base, base + count).sort((a, b) => source.freeAt(a) - source.freeAt(b) || a - b);
+    this.busyCount[k] = count;
+    this.busyCursor[k] = 0;
   }
 
   private before(a: number, b: number): boolean {
-    const ta = this.availableAt[a] as number;
-    const tb = this.availableAt[b] as number;
+    const ta = this.at(a);
+    const tb = this.at(b);
     return ta < tb || (ta === tb && a < b);
-  }
-
-  private ensure(k: number): void {
-    if (this.builtAt[k] === this.stamp) return;
-    this.builtAt[k] = this.stamp;
-    const source = this.source as AvailabilitySource;
-    const base = this.memberStart[k] as number;
-    let size = 0;
-    for (let i = base; i < (this.memberStart[k + 1] as number); i++) {
-      const j = this.members[i] as number;
-      this.position[j] = -1;
-      if (!source.isUp(j)) continue;
-      this.availableAt[j] = source.freeAt(j);
-      this.heap[base + size] = j;
-      this.position[j] = size;
-      size++;
-    }
-    this.heapSize[k] = size;
-    for (let i = (size >> 1) - 1; i >= 0; i--) this.siftDown(k, i);
   }
 
   private siftDown(k: number, from: number): void {
     const base = this.memberStart[k] as number;
-    const size = this.heapSize[k] as number;
-    const heap = this.heap;
+    const size = this.plannedCount[k] as number;
+    const heap = this.planned;
     let i = from;
     const item = heap[base + i] as number;
     for (;;) {
