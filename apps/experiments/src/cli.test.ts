@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +29,12 @@ describe('scale train / eval / simulate', () => {
     const changed = run('train', '--method', 'scale', '--nodes', '8', '--seed', '7', '--epochs', '2', '--out', out, '--resume');
     expect(changed.status).toBe(2);
     expect(changed.stderr).toMatch(/^scale: --resume: the config differs from .*config\.json; resume with the same settings\n$/);
+    // A kill between the checkpoint swap's two renames leaves only `checkpoint.old`: resume recovers it.
+    renameSync(join(out, 'checkpoint'), join(out, 'checkpoint.old'));
     const resumed = run('train', '--method', 'scale', '--nodes', '8', '--epochs', '2', '--out', out, '--resume');
+    expect(resumed.stderr).toBe('');
     expect(resumed.status).toBe(0);
+    expect(existsSync(join(out, 'checkpoint.old'))).toBe(false);
     expect(readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
 
     const evaluation = run('eval', '--model', out, '--nodes', '8,12', '--episodes', '2', '--json');

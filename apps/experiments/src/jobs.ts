@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { FeatureBuffer, policyFromNetwork } from '@scale/agents';
+import { FeatureBuffer, policyFromNetwork, recoverCheckpoint } from '@scale/agents';
 import { loadNetwork } from '@scale/model';
 import { type FeatureStatistics, featureStatistics } from '@scale/srr';
 import { RunRecordError, StaleResultError } from './errors.js';
@@ -93,7 +93,7 @@ export async function jobFinished(outDir: string, job: Job): Promise<boolean> {
 
 async function runTraining(outDir: string, job: TrainJob, hooks: JobHooks): Promise<void> {
   const dir = join(outDir, job.dir);
-  const resume = await exists(join(dir, 'checkpoint'));
+  const resume = await recoverCheckpoint(join(dir, 'checkpoint'));
   // No checkpoint: whatever a stopped attempt left (a config, the first epochs' metrics) starts over.
   if (!resume) await rm(dir, { recursive: true, force: true });
   const epochs = job.config.epochs ?? 1000;

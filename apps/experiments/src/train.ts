@@ -1,6 +1,6 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Agent, type Callback, DQN, type EpochMetrics, type Method, PPO, SAC } from '@scale/agents';
+import { type Agent, type Callback, DQN, type EpochMetrics, type Method, PPO, recoverCheckpoint, SAC } from '@scale/agents';
 import { VectorEnv } from '@scale/env';
 import { saveNetwork, useBackend } from '@scale/model';
 import { NothingToResumeError, ResumeMismatchError, RunExistsError } from './errors.js';
@@ -29,13 +29,6 @@ export function actingNetwork(agent: Agent) {
   throw new Error('unknown agent');
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * Trains one run into `outDir`: `config.json` (the run record: resolved config, backend, versions,
  * wall time), `metrics.csv`/`metrics.jsonl`, `checkpoint/` and the final `model/`. With `resume`,
@@ -49,13 +42,15 @@ export async function train(
   const config = resolveTrainConfig(input);
   await useBackend(config.backend);
   await mkdir(outDir, { recursive: true });
+  // recoverCheckpoint: a kill between the checkpoint swap's two renames leaves a complete copy beside it.
+  const hasCheckpoint = await recoverCheckpoint(join(outDir, 'checkpoint'));
   if (options.resume) {
-    if (!(await exists(join(outDir, 'checkpoint')))) throw new NothingToResumeError(outDir);
+    if (!hasCheckpoint) throw new NothingToResumeError(outDir);
     const previous = await readRunRecord(outDir);
     const { epochs: _a, ...before } = previous?.config ?? {};
     const { epochs: _b, resolvedMethod: _m, ...now } = config;
     if (JSON.stringify(before) !== JSON.stringify(now)) throw new ResumeMismatchError(join(outDir, RUN_RECORD_FILE));
-  } else if (await exists(join(outDir, 'checkpoint'))) {
+  } else if (hasCheckpoint) {
     throw new RunExistsError(outDir);
   }
   const agent = makeAgent(config);
