@@ -116,17 +116,18 @@ export abstract class BaseAgent implements Agent {
 
   /** Env i's current observation (views, valid until the next step). */
   protected observation(i: number): ObservationLike {
-    return VectorEnv.view(this.obs, i);
+    return this.env.view === undefined ? VectorEnv.view(this.obs, i) : this.env.view(this.obs, i);
   }
 
   /**
-   * Steps every env; returns what the algorithm stores. `valid[i]` is false for an autoreset step.
+   * Steps every env; returns what the algorithm stores. `valid[i]` is false for an autoreset step;
+   * `elapsed[i]` is the step's `info.elapsed` (simulated seconds), NaN when the env does not report it.
    * Keeps the epoch's episode tally and runs `onStep` callbacks.
    */
   protected stepEnvs(
     actions: Int32Array,
     callbacks: readonly Callback[],
-  ): { rewards: Float32Array; terminated: Uint8Array; truncated: Uint8Array; valid: Uint8Array } {
+  ): { rewards: Float32Array; terminated: Uint8Array; truncated: Uint8Array; valid: Uint8Array; elapsed: Float64Array } {
     const k = this.env.numEnvs;
     const valid = new Uint8Array(k);
     for (let i = 0; i < k; i++) valid[i] = this.resetting[i] ? 0 : 1;
@@ -134,10 +135,12 @@ export abstract class BaseAgent implements Agent {
     const rewards = new Float32Array(k);
     const terminated = new Uint8Array(k);
     const truncated = new Uint8Array(k);
+    const elapsed = new Float64Array(k);
     for (let i = 0; i < k; i++) {
       rewards[i] = result.rewards[i] as number;
       terminated[i] = result.terminated[i] as number;
       truncated[i] = result.truncated[i] as number;
+      elapsed[i] = result.infos[i]?.elapsed ?? Number.NaN;
       if (valid[i] === 1) {
         this.tally.steps += 1;
         this.tally.rewardSum += rewards[i] as number;
@@ -156,7 +159,7 @@ export abstract class BaseAgent implements Agent {
     }
     this.obs = result.obs;
     for (const callback of callbacks) if (callback.onStep?.(this.globalStep) === false) this.stopRequested = true;
-    return { rewards, terminated, truncated, valid };
+    return { rewards, terminated, truncated, valid, elapsed };
   }
 
   /** Whether a callback asked to stop (checked by `trainEpoch` loops between steps). */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { FastNetwork, Network, type ObservationLike, PackedAdam, batchObservations, batchTensors, maskLogits, type ModelConfigInput } from '@scale/model';
+import { FastNetwork, Network, type ObservationLike, PackedAdam, batchActions, batchObservations, batchTensors, maskLogits, type ModelConfigInput } from '@scale/model';
 import { Rng, type RngState, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 import { type CommonAgentOptions, rngFrom } from './base-agent.js';
@@ -100,9 +100,22 @@ export class DQN extends OffPolicyAgent {
 
   protected update(batch: Transition[], epoch: number, totalEpochs: number): Record<string, number> {
 
-    const obs = batchObservations(batch.map((t) => t.obs));
-    const next = batchObservations(batch.map((t) => t.nextObs));
-    const actions = Int32Array.from(batch, (t) => t.action);
+    const { taskFeatures, serverFeatures } = this.network.config;
+    const obs = batchObservations(
+      batch.map((t) => t.obs),
+      taskFeatures,
+      serverFeatures,
+    );
+    const next = batchObservations(
+      batch.map((t) => t.nextObs),
+      taskFeatures,
+      serverFeatures,
+    );
+    // Each observation's own action index as the batch's column (the server index in a paper batch).
+    const actions = batchActions(
+      obs,
+      batch.map((t) => t.action),
+    );
     const rewards = Float32Array.from(batch, (t) => t.reward);
     const bootstrap = Float32Array.from(batch, (t) => (t.terminated ? 0 : t.discount));
     const variables = this.network.trainableVariables();
@@ -116,10 +129,10 @@ export class DQN extends OffPolicyAgent {
       const nextTargetQ = this.target.apply(nextInput).q as tf.Tensor2D;
       const chooser = this.config.doubleQ ? (this.network.apply(nextInput).q as tf.Tensor2D) : nextTargetQ;
       const nextAction = tf.argMax(maskNext(chooser), 1);
-      const nextValue = tf.sum(tf.mul(nextTargetQ, tf.oneHot(nextAction, next.n)), 1);
+      const nextValue = tf.sum(tf.mul(nextTargetQ, tf.oneHot(nextAction, next.actions ?? next.n)), 1);
       const target = tf.add(tf.tensor1d(rewards), tf.mul(tf.tensor1d(bootstrap), nextValue));
       const input = batchTensors(obs);
-      const actionOneHot = tf.oneHot(tf.tensor1d(actions, 'int32'), obs.n);
+      const actionOneHot = tf.oneHot(tf.tensor1d(actions, 'int32'), obs.actions ?? obs.n);
       let stats: tf.Tensor1D | null = null;
       const { grads } = tf.variableGrads(() => {
         const q = this.network.apply(input).q as tf.Tensor2D;

@@ -8,6 +8,11 @@
  *   stored at step t+1 (or `nextValues` at the end). No advantage flows across an episode end.
  * - `valid[t*k+i] = 0` marks an autoreset step (its action was ignored): it gets advantage 0 and
  *   passes nothing backwards.
+ * - `elapsed` (optional): the simulated seconds from step t's decision to the next observation's
+ *   (`info.elapsed`). Given, `gamma` and `lambda` are per second: step t discounts what follows by
+ *   `gamma ** elapsed` and passes `(gamma lambda) ** elapsed` of the next advantage back, so the
+ *   discount depends on time, not on how many decisions fall in it (decisions at the same instant
+ *   are not discounted against each other). Absent, they are per step (the paper's).
  * Returns advantages and returns (advantages + values).
  */
 export function computeGae(args: {
@@ -21,10 +26,12 @@ export function computeGae(args: {
   readonly valid: Uint8Array;
   readonly gamma: number;
   readonly lambda: number;
+  readonly elapsed?: Float64Array | Float32Array | undefined;
 }): { advantages: Float32Array; returns: Float32Array } {
-  const { steps: T, envs: k, rewards, values, nextValues, terminated, truncated, valid, gamma, lambda } = args;
+  const { steps: T, envs: k, rewards, values, nextValues, terminated, truncated, valid, gamma, lambda, elapsed } = args;
   const advantages = new Float32Array(T * k);
   const returns = new Float32Array(T * k);
+  const gammaLambda = gamma * lambda;
   for (let i = 0; i < k; i++) {
     let nextAdvantage = 0;
     for (let t = T - 1; t >= 0; t--) {
@@ -36,8 +43,11 @@ export function computeGae(args: {
       const nextValue = t === T - 1 ? (nextValues[i] as number) : (values[idx + k] as number);
       const ended = terminated[idx] === 1 || truncated[idx] === 1;
       const bootstrap = terminated[idx] === 1 ? 0 : nextValue;
-      const delta = (rewards[idx] as number) + gamma * bootstrap - (values[idx] as number);
-      const advantage = delta + (ended ? 0 : gamma * lambda * nextAdvantage);
+      const dt = elapsed === undefined ? 1 : (elapsed[idx] as number);
+      const discount = elapsed === undefined ? gamma : gamma ** dt;
+      const trace = elapsed === undefined ? gammaLambda : gammaLambda ** dt;
+      const delta = (rewards[idx] as number) + discount * bootstrap - (values[idx] as number);
+      const advantage = delta + (ended ? 0 : trace * nextAdvantage);
       advantages[idx] = advantage;
       returns[idx] = advantage + (values[idx] as number);
       nextAdvantage = advantage;

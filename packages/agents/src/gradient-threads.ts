@@ -43,7 +43,7 @@ export class GradientThreads implements GradientComputer {
     if (shards.length < 1 || shards.length > this.threads) throw new RangeError(`GradientThreads: expected 1 to ${this.threads} shards, received ${shards.length}`);
     if (shards.length === 1) return ppoShardGradients(this.network, shards[0] as ShardArrays, { ...this.settings, epoch }, null);
     const { taskFeatures, serverFeatures } = this.network.config;
-    const needed = Math.max(...shards.map((s) => shardFloats(s.batch.size, s.batch.n, taskFeatures, serverFeatures)));
+    const needed = Math.max(...shards.map((s) => shardFloats(s.batch, taskFeatures, serverFeatures)));
     if (needed > this.capacity) this.start(needed, parameters.length);
     const remoteShards = shards.slice(1);
     const active = this.workers.slice(0, remoteShards.length);

@@ -3,21 +3,69 @@ import { ConfigError, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 
 /**
+ * How returns are discounted: `per-step` (the paper's: gamma per decision) or `per-second` (gamma
+ * per second of simulated time, so the horizon does not shrink as decisions per second grow with N).
+ */
+export const DiscountSchema = z.enum(['per-step', 'per-second']);
+export type Discount = z.output<typeof DiscountSchema>;
+
+/**
+ * The env settings a method needs (issue 14's swaps, named as the `scale` CLI's flags). The caller
+ * that builds the env applies them (`--reward`, `--features`, `--actions`, `--defer`), and builds the
+ * model config to match (`actions`, `defer`, and the env's feature widths). Absent = the paper's.
+ */
+export const MethodEnvSchema = z
+  .object({
+    /** `paper` (eq. 2) or `response-time` (minus the area under the number of unfinished tasks). */
+    reward: z.enum(['paper', 'response-time']).optional(),
+    /** `paper` (5 task + 5 server features) or `queue-aware` (plus backlog, waits, free times, global context). */
+    features: z.enum(['paper', 'queue-aware']).optional(),
+    /** `server` (level 1 picks the task) or `task-and-server` (the agent scores every pair). */
+    actions: z.enum(['server', 'task-and-server']).optional(),
+    /** One extra action: hold the decision until the next event. */
+    defer: z.boolean().optional(),
+  })
+  .strict();
+export type MethodEnv = z.output<typeof MethodEnvSchema>;
+
+/**
  * A method is `{ agent, encoder, srr }` (DESIGN.md section 1): every baseline and ablation is a swap
- * of these three, never a fork of code.
+ * of these three, never a fork of code. Issue 14's methods add the env settings they learn under
+ * (`env`) and how PPO discounts (`discount`); both are optional and absent from the paper's presets,
+ * so a paper method (and every stored config.json and checkpoint) is unchanged.
  */
 export const MethodSchema = z
   .object({
     agent: z.enum(['ppo', 'dqn', 'sac']),
     encoder: z.enum(['cross-attention', 'mlp']),
-    /** SRR on the encoder's feature, or null for none. */
+    /** SRR on the encoder's feature (the scored tasks' attention features), or null for none. */
     srr: SrrConfigSchema.nullable(),
+    /** The env settings the method learns under; absent = the paper's. */
+    env: MethodEnvSchema.optional(),
+    /** PPO's discounting (a PPO config's own `discount` takes precedence); absent = `per-step`. */
+    discount: DiscountSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((method, ctx) => {
+    if (method.discount === 'per-second' && method.agent !== 'ppo') {
+      ctx.addIssue({ code: 'custom', path: ['discount'], message: `"per-step" with agent ${method.agent} (per-second discounting is PPO's GAE)` });
+    }
+    const extended = method.env?.actions === 'task-and-server' || method.env?.defer === true;
+    if (extended && method.encoder === 'mlp') {
+      ctx.addIssue({ code: 'custom', path: ['encoder'], message: '"cross-attention" with task-and-server actions or defer (the mlp encoder scores the N servers of one task)' });
+    }
+  });
 export type Method = z.output<typeof MethodSchema>;
 export type MethodInput = z.input<typeof MethodSchema>;
 
-/** The paper's six methods, plus the cross-attention variants of DQN and SAC the swap gives for free. */
+/**
+ * Issue 14's setting: the response-time objective, queue-aware observations, the agent picking
+ * (task, server) pairs and able to wait, and per-second discounting (decisions per second grow with
+ * N; a per-decision gamma would shorten the horizon in seconds as the cluster grows).
+ */
+const RESPONSE_TIME = { reward: 'response-time', features: 'queue-aware', actions: 'task-and-server', defer: true } as const;
+
+/** The paper's six methods, the cross-attention variants of DQN and SAC the swap gives for free, and issue 14's. */
 export const METHOD_PRESETS = {
   scale: { agent: 'ppo', encoder: 'cross-attention', srr: {} },
   crossattn: { agent: 'ppo', encoder: 'cross-attention', srr: null },
@@ -27,10 +75,14 @@ export const METHOD_PRESETS = {
   sac: { agent: 'sac', encoder: 'mlp', srr: null },
   'dqn-crossattn': { agent: 'dqn', encoder: 'cross-attention', srr: null },
   'sac-crossattn': { agent: 'sac', encoder: 'cross-attention', srr: null },
+  /** SCALE (cross-attention, SRR on) in issue 14's setting. */
+  'scale-rt': { agent: 'ppo', encoder: 'cross-attention', srr: {}, env: RESPONSE_TIME, discount: 'per-second' },
+  /** The same without SRR. */
+  'crossattn-rt': { agent: 'ppo', encoder: 'cross-attention', srr: null, env: RESPONSE_TIME, discount: 'per-second' },
 } as const satisfies Record<string, MethodInput>;
 export type MethodPreset = keyof typeof METHOD_PRESETS;
 
-/** A preset name or an explicit `{ agent, encoder, srr }`, validated. */
+/** A preset name or an explicit method, validated. */
 export function resolveMethod(method: MethodPreset | string | MethodInput): Method {
   if (typeof method === 'string') {
     const preset = (METHOD_PRESETS as Record<string, MethodInput>)[method];
@@ -38,4 +90,12 @@ export function resolveMethod(method: MethodPreset | string | MethodInput): Meth
     return parseConfig(MethodSchema, preset, 'method');
   }
   return parseConfig(MethodSchema, method, 'method');
+}
+
+/** What a method's `env` asks of the model config (the feature widths come from the env). */
+export function methodModelLayout(method: Method): { actions?: 'task-and-server'; defer?: true } {
+  return {
+    ...(method.env?.actions === 'task-and-server' ? { actions: 'task-and-server' as const } : {}),
+    ...(method.env?.defer === true ? { defer: true as const } : {}),
+  };
 }

@@ -3,7 +3,7 @@ import type { Rng } from '@scale/workload';
 import { z } from 'zod';
 import { BaseAgent } from './base-agent.js';
 import type { Callback } from './callbacks.js';
-import { copyObservation } from './internal/observations.js';
+import { type ObservationJson, copyObservation, observationFromJson, observationToJson } from './internal/observations.js';
 import type { ReplayBuffer, Transition } from './replay-buffer.js';
 
 /** The collection and replay settings DQN and SAC share (Stable-Baselines3's names; defaults ours unless noted). */
@@ -109,21 +109,13 @@ export abstract class OffPolicyAgent extends BaseAgent {
   /** The n-step windows in flight (a few steps per env), as JSON. */
   protected override extraState(): Record<string, unknown> {
     return {
-      pending: this.pending.map((window) =>
-        window.map((s) => ({ task: Array.from(s.obs.task), servers: Array.from(s.obs.servers), mask: Array.from(s.obs.mask), n: s.obs.n, action: s.action, reward: s.reward })),
-      ),
+      pending: this.pending.map((window) => window.map((s) => ({ ...observationToJson(s.obs), action: s.action, reward: s.reward }))),
     };
   }
 
   protected override restoreExtra(arrays: ReadonlyMap<string, NamedArray>, state: Record<string, unknown>): void {
     this.replay.loadArrays(arrays);
-    const pending = (state.pending ?? []) as { task: number[]; servers: number[]; mask: number[]; n: number; action: number; reward: number }[][];
-    this.pending = pending.map((window) =>
-      window.map((s) => ({
-        obs: { task: Float32Array.from(s.task), servers: Float32Array.from(s.servers), mask: Uint8Array.from(s.mask), n: s.n },
-        action: s.action,
-        reward: s.reward,
-      })),
-    );
+    const pending = (state.pending ?? []) as (ObservationJson & { action: number; reward: number })[][];
+    this.pending = pending.map((window) => window.map(({ action, reward, ...obs }) => ({ obs: observationFromJson(obs), action, reward })));
   }
 }

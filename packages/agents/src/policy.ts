@@ -5,7 +5,11 @@ import { applyMask, argmax, logSumExp, sampleCategorical } from './internal/samp
 /** How a network's outputs become an action. */
 export type PolicyMode = 'greedy' | 'sample';
 
-/** Receives the encoder feature of every decision (a `FeatureBuffer`, or any sink). */
+/**
+ * Receives the encoder features of every decision (a `FeatureBuffer`, or any sink): one push per
+ * scored task, its attention feature (what SRR regularises). A paper decision scores one task, so
+ * it pushes the state feature; a task-and-server decision with k candidates pushes their k `h_k`.
+ */
 export interface FeatureSink {
   push(feature: Float32Array): void;
 }
@@ -23,7 +27,7 @@ export interface NetworkPolicyOptions {
   readonly seed?: number;
   /** The sampling stream itself (an agent's checkpointed behaviour stream); takes precedence over `seed`. */
   readonly rng?: Rng;
-  /** Gets the encoder feature of every decision (Table 5's statistics). */
+  /** Gets the attention feature of every scored task of every decision (Table 5's statistics). */
   readonly features?: FeatureSink;
 }
 
@@ -48,7 +52,7 @@ export class NetworkPolicy {
   /** The sampling stream (`sample` mode). An agent restoring a checkpoint replaces it. */
   rng: Rng;
   private readonly features: FeatureSink | null;
-  /** The masked logits of the last decision, float64; grown to the largest N seen. */
+  /** The masked logits of the last decision, float64; grown to the largest action count A seen. */
   private logits = new Float64Array(1024);
   private readonly decision: PolicyDecision = { action: 0, logProb: 0, value: 0 };
 
@@ -71,7 +75,7 @@ export class NetworkPolicy {
   decide(obs: ObservationLike): Readonly<PolicyDecision> {
     const decision = this.decision;
     decision.action = this.choose(obs);
-    decision.logProb = (this.logits[decision.action] as number) - logSumExp(this.logits, obs.n);
+    decision.logProb = (this.logits[decision.action] as number) - logSumExp(this.logits, obs.mask.length);
     return decision;
   }
 
@@ -80,15 +84,30 @@ export class NetworkPolicy {
     this.fast.refresh();
   }
 
-  /** Runs the network, leaves the masked logits in `this.logits` and V in `this.decision.value`. */
+  /**
+   * Runs the network, leaves the masked logits in `this.logits` and V in `this.decision.value`. The
+   * choice is over the observation's A actions (`mask.length`: N in the paper's layout; k N, plus
+   * defer, with task-and-server actions), an index in its own layout.
+   */
   private choose(obs: ObservationLike): number {
     const out = this.fast.forward(obs);
-    this.features?.push(out.feature);
-    if (this.logits.length < obs.n) this.logits = new Float64Array(obs.n);
+    if (this.features !== null) pushTaskFeatures(this.features, out.feature, out.candidateFeatures, obs.k ?? 1);
+    const actions = obs.mask.length;
+    if (this.logits.length < actions) this.logits = new Float64Array(actions);
     applyMask((out.logits ?? out.q) as Float32Array, obs.mask, this.mask, this.logits);
     this.decision.value = out.value;
-    return this.mode === 'greedy' || out.logits === null ? argmax(this.logits, obs.n) : sampleCategorical(this.logits, obs.n, this.rng);
+    return this.mode === 'greedy' || out.logits === null ? argmax(this.logits, actions) : sampleCategorical(this.logits, actions, this.rng);
   }
+}
+
+/** One push per scored task: the state feature for one task, else each candidate's `h_k` (k x d rows). */
+function pushTaskFeatures(sink: FeatureSink, feature: Float32Array, candidateFeatures: Float32Array, k: number): void {
+  if (k === 1) {
+    sink.push(feature);
+    return;
+  }
+  const d = candidateFeatures.length / k;
+  for (let c = 0; c < k; c++) sink.push(candidateFeatures.subarray(c * d, (c + 1) * d));
 }
 
 /**

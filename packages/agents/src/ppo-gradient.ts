@@ -6,6 +6,7 @@ import { ppoLossGradient } from './ppo-loss.js';
 /** The arrays of one minibatch shard (a whole minibatch on one thread). */
 export interface ShardArrays {
   readonly batch: ObservationBatch;
+  /** Each row's action as a batch column (`batchActions`): the server index in a paper batch. */
   readonly actions: Int32Array;
   readonly oldLogProbs: Float32Array;
   /** Normalized over the whole minibatch before it was cut. */
@@ -118,7 +119,8 @@ export function ppoShardGradients(network: Network, shard: ShardArrays, settings
       const ppo = ppoLossGradient({
         logits: logits.dataSync(),
         values: value.dataSync(),
-        n: batch.n,
+        // The batch's action columns: N in a paper batch, k N (+1 defer) with issue 14's fields.
+        n: batch.actions ?? batch.n,
         actionMask: settings.mask ? batch.mask : null,
         actions: shard.actions,
         oldLogProbs: shard.oldLogProbs,
@@ -137,16 +139,19 @@ export function ppoShardGradients(network: Network, shard: ShardArrays, settings
       diagnostics.approxKl = weighted.approxKl;
       diagnostics.clipFraction = weighted.clipFraction;
       let surrogate = tf.add(tf.sum(tf.mul(logits, tf.tensor2d(ppo.logitGradient, logits.shape))), tf.sum(tf.mul(value, tf.tensor1d(ppo.valueGradient))));
-      // 2. SRR on the encoder features: the minibatch's (pooled) moments, this shard's rows of the gradient.
+      // 2. SRR on the attention features of the scored tasks (one row per present candidate; the
+      //    state feature itself in a paper batch): the minibatch's (pooled) moments, this shard's rows.
       if (settings.srr !== null) {
-        const features = out.feature.dataSync();
-        const local = momentsOf(features, rows, out.feature.shape[1]);
-        const srr = srrGradient(features, rows, exchange === null ? local : combineMoments(local, exchange(local)), settings.epoch, settings.srr);
+        const scored = out.candidateFeatures;
+        const [featureRows, featureSize] = scored.shape;
+        const features = scored.dataSync();
+        const local = momentsOf(features, featureRows, featureSize);
+        const srr = srrGradient(features, featureRows, exchange === null ? local : combineMoments(local, exchange(local)), settings.epoch, settings.srr);
         diagnostics.srrDecorrelation = srr.decorrelation;
         diagnostics.srrKl = srr.kl;
         diagnostics.srrTotal = srr.total;
         diagnostics.srrWeight = srr.weight;
-        surrogate = tf.add(surrogate, tf.sum(tf.mul(out.feature, tf.tensor2d(srr.gradient, out.feature.shape))));
+        surrogate = tf.add(surrogate, tf.sum(tf.mul(scored, tf.tensor2d(srr.gradient, scored.shape))));
       }
       // 3. Backpropagate: d surrogate / d parameters = d loss / d parameters.
       return surrogate as tf.Scalar;

@@ -73,7 +73,10 @@ export interface PpoLossValues {
  * - mask mode: invalid logits are replaced by MASKED_LOGIT (`maskLogits`), so they get no gradient.
  */
 export function ppoLossGradient(args: {
-  /** rows x n logits as the network gave them (padding slots already at MASKED_LOGIT). */
+  /**
+   * rows x n logits as the network gave them (padding slots already at MASKED_LOGIT); n is the
+   * batch's action count A (the servers N in a paper batch; k N, plus defer, with task-and-server).
+   */
   readonly logits: ArrayLike<number>;
   readonly values: ArrayLike<number>;
   readonly n: number;

@@ -1,6 +1,6 @@
-import { FastNetwork, type ModelConfigInput, Network, type ObservationLike, PackedAdam, batchObservations } from '@scale/model';
+import { FastNetwork, type ModelConfigInput, Network, type ObservationLike, PackedAdam, batchActions, batchObservations } from '@scale/model';
 import type { SrrConfig } from '@scale/srr';
-import { Rng, type RngState, parseConfig } from '@scale/workload';
+import { ConfigError, Rng, type RngState, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 import { BaseAgent, type CommonAgentOptions, rngFrom } from './base-agent.js';
 import type { Callback } from './callbacks.js';
@@ -8,7 +8,7 @@ import { NonFiniteLossError } from './errors.js';
 import { computeGae } from './gae.js';
 import { GradientThreads } from './gradient-threads.js';
 import { copyObservation } from './internal/observations.js';
-import type { Method } from './method.js';
+import type { Discount, Method } from './method.js';
 import { type PpoDiagnostics, explainedVariance } from './ppo-diagnostics.js';
 import { type GradientComputer, type MinibatchDiagnostics, type PpoShardSettings, type ShardArrays, SingleThreadGradients } from './ppo-gradient.js';
 import { NetworkPolicy } from './policy.js';
@@ -23,10 +23,17 @@ export const PpoConfigSchema = z
     learningRate: z.number().positive().max(1).default(3e-4),
     /** `cosine`: lr_e = lr * 0.5 (1 + cos(pi (e - 1) / E)), decaying to 0 (stated); `constant`. */
     lrSchedule: z.enum(['cosine', 'constant']).default('cosine'),
-    /** Discount (stated: 0.99). */
+    /** Discount (stated: 0.99), per decision, or per second of simulated time with `discount: 'per-second'`. */
     gamma: z.number().min(0).max(1).default(0.99),
-    /** GAE lambda (stated: 0.95). */
+    /** GAE lambda (stated: 0.95), per decision or per second as `gamma`. */
     gaeLambda: z.number().min(0).max(1).default(0.95),
+    /**
+     * `per-step` (the paper's): gamma and lambda per decision. `per-second`: per second of simulated
+     * time (`gamma ** dt` in GAE, from the env's `info.elapsed`), so the horizon does not shrink as
+     * decisions per second grow with N. Absent: the method's `discount`, else `per-step`. Optional,
+     * not defaulted, so a paper run's stored config has no new key.
+     */
+    discount: z.enum(['per-step', 'per-second']).optional(),
     /** Passes over each rollout (stated: 8). */
     updateEpochs: z.number().int().min(1).max(1000).default(8),
     /** Minibatch size (stated: 256, so 4 minibatches x 8 passes = 32 gradient steps per collect). */
@@ -66,6 +73,7 @@ export interface PpoOptions extends CommonAgentOptions {
 /** One epoch's rollout, time-major (row t * numEnvs + i is env i's step t). */
 interface Rollout {
   readonly observations: readonly ObservationLike[];
+  /** Each observation's own action index (`c N + j`, or defer `k N`; the server index in the paper's layout). */
   readonly actions: Int32Array;
   /** Behaviour log-probabilities and values, from the fast path while collecting. */
   readonly logProbs: Float32Array;
@@ -101,6 +109,8 @@ export class PPO extends BaseAgent {
   private readonly srr: SrrConfig | null;
   /** Threads per minibatch gradient (`PpoOptions.updateThreads`). */
   readonly updateThreads: number;
+  /** `config.discount`, else the method's, else `per-step`. */
+  readonly discount: Discount;
   /** This thread alone, or it and `updateThreads - 1` workers (started at the first update). */
   private readonly gradients: GradientComputer;
 
@@ -108,6 +118,7 @@ export class PPO extends BaseAgent {
     super(env, method, options);
     if (method.agent !== 'ppo') throw new Error(`PPO cannot train a ${method.agent} method`);
     this.config = parseConfig(PpoConfigSchema, options.config ?? {}, 'ppo');
+    this.discount = this.config.discount ?? method.discount ?? 'per-step';
     this.srr = method.srr;
     this.network = new Network({ ...options.model, encoder: method.encoder, outputs: { policy: true, value: true, q: false }, seed: options.seed });
     this.fast = new FastNetwork(this.network);
@@ -148,6 +159,7 @@ export class PPO extends BaseAgent {
     const terminated = new Uint8Array(size);
     const truncated = new Uint8Array(size);
     const valid = new Uint8Array(size);
+    const elapsed = new Float64Array(size);
     const stepActions = new Int32Array(k);
     let steps = 0;
     for (let t = 0; t < T; t++) {
@@ -166,6 +178,7 @@ export class PPO extends BaseAgent {
       terminated.set(result.terminated, t * k);
       truncated.set(result.truncated, t * k);
       valid.set(result.valid, t * k);
+      elapsed.set(result.elapsed, t * k);
       steps = t + 1;
       if (this.shouldStop) break;
     }
@@ -173,7 +186,9 @@ export class PPO extends BaseAgent {
     const nextValues = new Float32Array(k);
     for (let i = 0; i < k; i++) nextValues[i] = this.fast.forward(this.observation(i)).value;
 
-    // 2. Advantages by GAE(lambda); returns = advantages + values are the critic's targets.
+    // 2. Advantages by GAE(lambda); returns = advantages + values are the critic's targets. A
+    //    truncated episode bootstraps from V(final observation) (see computeGae).
+    if (this.discount === 'per-second') checkElapsed(elapsed, valid, used);
     const { advantages, returns } = computeGae({
       steps,
       envs: k,
@@ -185,6 +200,7 @@ export class PPO extends BaseAgent {
       valid,
       gamma: this.config.gamma,
       lambda: this.config.gaeLambda,
+      elapsed: this.discount === 'per-second' ? elapsed.subarray(0, used) : undefined,
     });
     const rollout: Rollout = { observations, actions, logProbs, values, advantages, returns };
 
@@ -249,9 +265,18 @@ export class PPO extends BaseAgent {
       const from = Math.floor((s * batchIndices.length) / shardCount);
       const to = Math.floor(((s + 1) * batchIndices.length) / shardCount);
       const rows = batchIndices.slice(from, to);
+      const batch = batchObservations(
+        rows.map((i) => rollout.observations[i] as ObservationLike),
+        this.network.config.taskFeatures,
+        this.network.config.serverFeatures,
+      );
       shards.push({
-        batch: batchObservations(rows.map((i) => rollout.observations[i] as ObservationLike)),
-        actions: Int32Array.from(rows, (i) => rollout.actions[i] as number),
+        batch,
+        // Each observation's own action index, as the batch's column (the same index in a paper batch).
+        actions: batchActions(
+          batch,
+          rows.map((i) => rollout.actions[i] as number),
+        ),
         oldLogProbs: Float32Array.from(rows, (i) => rollout.logProbs[i] as number),
         advantages: Float32Array.from(advantages.subarray(from, to)),
         returns: Float32Array.from(rows, (i) => rollout.returns[i] as number),
@@ -290,6 +315,16 @@ export class PPO extends BaseAgent {
   dispose(): void {
     this.gradients.dispose();
     this.network.dispose();
+  }
+}
+
+/** Per-second discounting needs every learned step's simulated duration (`info.elapsed`). */
+function checkElapsed(elapsed: Float64Array, valid: Uint8Array, used: number): void {
+  for (let idx = 0; idx < used; idx++) {
+    const dt = elapsed[idx] as number;
+    if (valid[idx] === 1 && !(dt >= 0 && Number.isFinite(dt))) {
+      throw new ConfigError('discount', "'per-step' (per-second discounting needs an env whose step info reports elapsed >= 0, simulated seconds)", 'per-second');
+    }
   }
 }
 

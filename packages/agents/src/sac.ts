@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { FastNetwork, MASKED_LOGIT, Network, type ObservationLike, PackedAdam, batchObservations, batchTensors, maskLogits, type ModelConfigInput } from '@scale/model';
+import { FastNetwork, MASKED_LOGIT, Network, type ObservationLike, PackedAdam, batchActions, batchObservations, batchTensors, maskLogits, type ModelConfigInput } from '@scale/model';
 import { Rng, type RngState, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 import { type CommonAgentOptions, rngFrom } from './base-agent.js';
@@ -106,9 +106,22 @@ export class SAC extends OffPolicyAgent {
   }
 
   protected update(batch: Transition[], epoch: number): Record<string, number> {
-    const obs = batchObservations(batch.map((t) => t.obs));
-    const next = batchObservations(batch.map((t) => t.nextObs));
-    const actions = Int32Array.from(batch, (t) => t.action);
+    const { taskFeatures, serverFeatures } = this.actor.config;
+    const obs = batchObservations(
+      batch.map((t) => t.obs),
+      taskFeatures,
+      serverFeatures,
+    );
+    const next = batchObservations(
+      batch.map((t) => t.nextObs),
+      taskFeatures,
+      serverFeatures,
+    );
+    // Each observation's own action index as the batch's column (the server index in a paper batch).
+    const actions = batchActions(
+      obs,
+      batch.map((t) => t.action),
+    );
     const rewards = Float32Array.from(batch, (t) => t.reward);
     const bootstrap = Float32Array.from(batch, (t) => (t.terminated ? 0 : t.discount));
     const alpha = this.alpha;
@@ -129,7 +142,7 @@ export class SAC extends OffPolicyAgent {
       // Masked actions have probability 0; zero their terms so -1e9 Q-values of padding never enter.
       const nextSoftValue = tf.sum(tf.mul(nextProbs, tf.sub(tf.mul(nextQ, tf.cast(tf.greater(nextProbs, 0), 'float32')), tf.mul(alpha, nextLogProbs))), 1);
       const target = tf.add(tf.tensor1d(rewards), tf.mul(tf.tensor1d(bootstrap), nextSoftValue));
-      const actionOneHot = tf.oneHot(tf.tensor1d(actions, 'int32'), obs.n);
+      const actionOneHot = tf.oneHot(tf.tensor1d(actions, 'int32'), obs.actions ?? obs.n);
 
       // 1. Critics.
       const criticVariables = [...this.q1.trainableVariables(), ...this.q2.trainableVariables()];
@@ -168,7 +181,8 @@ export class SAC extends OffPolicyAgent {
     });
 
     // 3. Temperature: d/d(log alpha) of log alpha * (H - target) is H - target (alpha grows when entropy is low).
-    const targetEntropy = this.config.targetEntropyScale * Math.log(obs.n);
+    // log of the batch's action count: N in a paper batch, k N (+1 defer) with task-and-server actions.
+    const targetEntropy = this.config.targetEntropyScale * Math.log(obs.actions ?? obs.n);
     if (this.config.autotune) {
       const gradient = tf.scalar(entropy - targetEntropy);
       this.alphaOptimizer.apply([gradient], this.config.learningRate);

@@ -1,10 +1,22 @@
 import type { VectorObservation } from '@scale/env';
+import type { ObservationLike } from '@scale/model';
 
 /** What an agent needs from an episode's end (a subset of `@scale/env`'s `StepInfo.episode`). */
 export interface EpisodeSummary {
   readonly return: number;
   readonly meanResponseTime?: number | null;
   readonly completedTasks?: number | null;
+}
+
+/** What an agent reads from a step's info (a subset of `@scale/env`'s `StepInfo`). */
+export interface StepInfoLike {
+  /** Only at an episode's end. */
+  readonly episode?: EpisodeSummary | undefined;
+  /**
+   * Simulated seconds from the decision this step answered to the observation it returned (jumps,
+   * waits, defers and invalid-action delays included): what per-second discounting reads.
+   */
+  readonly elapsed?: number | undefined;
 }
 
 /**
@@ -20,8 +32,13 @@ export interface VecEnvLike {
     rewards: ArrayLike<number>;
     terminated: ArrayLike<number>;
     truncated: ArrayLike<number>;
-    infos: readonly { readonly episode?: EpisodeSummary | undefined }[];
+    infos: readonly StepInfoLike[];
   };
+  /**
+   * Env i's observation out of a packed one (views valid until the next step). Absent: `VectorEnv.view`,
+   * the env package's layout. A synthetic env whose observations that layout does not carry gives its own.
+   */
+  view?(obs: VectorObservation, i: number): ObservationLike;
   snapshot?(): unknown;
   restore?(snapshot: never): { obs: VectorObservation };
 }

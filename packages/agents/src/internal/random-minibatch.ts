@@ -1,11 +1,20 @@
-import { type Network, batchObservations } from '@scale/model';
+import { type Network, type ObservationLike, batchActions, batchObservations } from '@scale/model';
 import { Rng } from '@scale/workload';
 import type { ShardArrays } from '../ppo-gradient.js';
 
 // Test support: random PPO minibatches and their shards, for the gradient tests.
 
+/** Observations with PPO targets (each action the observation's own index). */
+export interface RandomMinibatch {
+  readonly observations: readonly ObservationLike[];
+  readonly actions: Int32Array;
+  readonly oldLogProbs: Float32Array;
+  readonly advantages: Float32Array;
+  readonly returns: Float32Array;
+}
+
 /** A random minibatch of `rows` N = `n` observations with PPO targets. */
-export function randomMinibatch(seed: number, rows: number, n: number) {
+export function randomMinibatch(seed: number, rows: number, n: number): RandomMinibatch {
   const rng = new Rng(seed);
   const observations = Array.from({ length: rows }, () => ({
     task: Float32Array.from({ length: 5 }, () => rng.normal(0, 1)),
@@ -28,10 +37,58 @@ export function randomMinibatch(seed: number, rows: number, n: number) {
   };
 }
 
-export function shardOf(data: ReturnType<typeof randomMinibatch>, from: number, to: number, total: number): ShardArrays {
+/** Issue 14's observation fields for `randomPairMinibatch`. */
+export interface PairLayout {
+  /** Most candidates per row (each row draws k in 1..candidates). */
+  readonly candidates: number;
+  readonly defer: boolean;
+  readonly globalFeatures: number;
+  readonly pairs: boolean;
+}
+
+/**
+ * A random minibatch of task-and-server observations: each row draws k in 1..candidates and N in
+ * n-2..n (so both are padded), with the layout's defer, global context and pairs; actions are each
+ * observation's own index.
+ */
+export function randomPairMinibatch(seed: number, rows: number, n: number, layout: PairLayout): RandomMinibatch {
+  const rng = new Rng(seed);
+  const observations: ObservationLike[] = Array.from({ length: rows }, () => {
+    const k = rng.int(1, layout.candidates);
+    const rowN = rng.int(Math.max(1, n - 2), n);
+    const tasks = Float32Array.from({ length: k * 5 }, () => rng.normal(0, 1));
+    return {
+      task: tasks.slice(0, 5),
+      servers: Float32Array.from({ length: rowN * 5 }, () => rng.uniform(0, 2)),
+      mask: Uint8Array.from({ length: k * rowN + (layout.defer ? 1 : 0) }, () => (rng.uniform(0, 1) < 0.8 ? 1 : 0)),
+      n: rowN,
+      k,
+      tasks,
+      ...(layout.pairs ? { pairs: Float32Array.from({ length: k * rowN }, () => rng.uniform(0, 1)) } : {}),
+      ...(layout.globalFeatures > 0 ? { global: Float32Array.from({ length: layout.globalFeatures }, () => rng.uniform(0, 1)) } : {}),
+      defer: layout.defer,
+    };
+  });
+  const actions = Int32Array.from(observations, (obs) => {
+    const action = rng.int(0, obs.mask.length - 1);
+    obs.mask[action] = 1;
+    return action;
+  });
   return {
-    batch: batchObservations(data.observations.slice(from, to)),
-    actions: data.actions.slice(from, to),
+    observations,
+    actions,
+    oldLogProbs: Float32Array.from({ length: rows }, () => rng.uniform(-4, -1)),
+    advantages: Float32Array.from({ length: rows }, () => rng.normal(0, 1)),
+    returns: Float32Array.from({ length: rows }, () => rng.normal(1, 1)),
+  };
+}
+
+/** Rows from..to of a minibatch as a shard (actions converted to the shard batch's columns). */
+export function shardOf(data: RandomMinibatch, from: number, to: number, total: number): ShardArrays {
+  const batch = batchObservations(data.observations.slice(from, to));
+  return {
+    batch,
+    actions: batchActions(batch, data.actions.slice(from, to)),
     oldLogProbs: data.oldLogProbs.slice(from, to),
     advantages: data.advantages.slice(from, to),
     returns: data.returns.slice(from, to),

@@ -31,17 +31,32 @@ export const Slot = {
   n: 9,
   padded: 10,
   epoch: 11,
+  // Issue 14's batch fields (all 0 for a paper batch): candidate slots k, action columns A, flags
+  // (1: defer, 2: one pair feature), global features G.
+  candidates: 12,
+  actions: 13,
+  flags: 14,
+  globalFeatures: 15,
 } as const;
+
+const DEFER_FLAG = 1;
+const PAIRS_FLAG = 2;
 
 const CONTROL_INTS = 16;
 const SCALARS = 8;
 const DIAGNOSTICS = 16;
 const ERROR_BYTES = 4096;
 
-/** Floats one shard of `size` rows with `n` server slots needs in `data`. */
-export function shardFloats(size: number, n: number, taskFeatures: number, serverFeatures: number): number {
-  // task, servers, present, mask, counts, then actions, old log-probs, advantages, returns
-  return size * (taskFeatures + n * serverFeatures + 2 * n + 5);
+/** Floats a shard of `batch` needs in `data`. */
+export function shardFloats(batch: ObservationBatch, taskFeatures: number, serverFeatures: number): number {
+  const { size, n } = batch;
+  const actions = batch.actions ?? n;
+  // task, servers, present, mask (A wide), counts, then actions, old log-probs, advantages, returns
+  const paper = size * (taskFeatures + n * serverFeatures + n + actions + 5);
+  if (batch.tasks === undefined) return paper;
+  // then candidate features, each row's k, pair features, global context
+  const k = batch.k ?? 1;
+  return paper + size * (k * taskFeatures + 1 + k * n * (batch.pairFeatures ?? 0) + (batch.globalFeatures ?? 0));
 }
 
 /** What an update thread is started with (`workerData`). */
@@ -159,13 +174,18 @@ export class ShardChannel {
   /** Writes a shard and its header (main side, before raising `command`). */
   writeShard(shard: ShardArrays, epoch: number, taskFeatures: number, serverFeatures: number): void {
     const { batch } = shard;
-    const needed = shardFloats(batch.size, batch.n, taskFeatures, serverFeatures);
+    const needed = shardFloats(batch, taskFeatures, serverFeatures);
     if (needed > this.data.length) throw new RangeError(`shard of ${batch.size} x ${batch.n} needs ${needed} floats, the channel holds ${this.data.length}`);
     const { control, data } = this;
+    const extended = batch.tasks !== undefined;
     control[Slot.size] = batch.size;
     control[Slot.n] = batch.n;
     control[Slot.padded] = batch.present === null ? 0 : 1;
     control[Slot.epoch] = epoch;
+    control[Slot.candidates] = extended ? (batch.k ?? 1) : 0;
+    control[Slot.actions] = batch.actions ?? batch.n;
+    control[Slot.flags] = (batch.defer === true ? DEFER_FLAG : 0) | ((batch.pairFeatures ?? 0) > 0 ? PAIRS_FLAG : 0);
+    control[Slot.globalFeatures] = batch.globalFeatures ?? 0;
     this.scalars[0] = shard.weight;
     let at = 0;
     const put = (values: ArrayLike<number>) => {
@@ -177,6 +197,12 @@ export class ShardChannel {
     put(batch.present ?? new Uint8Array(batch.size * batch.n));
     put(batch.mask);
     put(batch.counts);
+    if (extended) {
+      put(batch.tasks as Float32Array);
+      put(batch.candidates ?? new Int32Array(batch.size).fill(1));
+      if (batch.pairs !== undefined) put(batch.pairs);
+      if (batch.global !== undefined) put(batch.global);
+    }
     put(shard.actions);
     put(shard.oldLogProbs);
     put(shard.advantages);
@@ -188,6 +214,8 @@ export class ShardChannel {
     const { control, data } = this;
     const size = control[Slot.size] as number;
     const n = control[Slot.n] as number;
+    const k = control[Slot.candidates] as number;
+    const actions = control[Slot.actions] as number;
     let at = 0;
     const take = (length: number) => {
       const view = data.subarray(at, at + length);
@@ -197,9 +225,32 @@ export class ShardChannel {
     const task = take(size * taskFeatures).slice();
     const servers = take(size * n * serverFeatures).slice();
     const present = Uint8Array.from(take(size * n));
-    const mask = Uint8Array.from(take(size * n));
+    const mask = Uint8Array.from(take(size * actions));
     const counts = Int32Array.from(take(size));
-    const batch: ObservationBatch = { size, n, task, servers, present: control[Slot.padded] === 1 ? present : null, mask, counts };
+    const paper: ObservationBatch = { size, n, task, servers, present: control[Slot.padded] === 1 ? present : null, mask, counts };
+    let batch = paper;
+    if (k > 0) {
+      // A batch with issue 14's fields: the same keys batchObservations gives it.
+      const flags = control[Slot.flags] as number;
+      const pairFeatures = (flags & PAIRS_FLAG) === 0 ? 0 : 1;
+      const globalFeatures = control[Slot.globalFeatures] as number;
+      const tasks = take(size * k * taskFeatures).slice();
+      const candidates = Int32Array.from(take(size));
+      const pairs = pairFeatures > 0 ? take(size * k * n).slice() : null;
+      const global = globalFeatures > 0 ? take(size * globalFeatures).slice() : null;
+      batch = {
+        ...paper,
+        k,
+        tasks,
+        candidates,
+        pairFeatures,
+        ...(pairs === null ? {} : { pairs }),
+        globalFeatures,
+        ...(global === null ? {} : { global }),
+        defer: (flags & DEFER_FLAG) !== 0,
+        actions,
+      };
+    }
     const shard: ShardArrays = {
       batch,
       actions: Int32Array.from(take(size)),

@@ -1,0 +1,204 @@
+import * as tf from '@tensorflow/tfjs';
+import { FastNetwork, Network, type ObservationLike, batchObservations, useBackend } from '@scale/model';
+import { resolveSrrConfig } from '@scale/srr';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BanditVecEnv } from './internal/bandit-env.js';
+import { FeatureBuffer } from './feature-buffer.js';
+import { GradientThreads } from './gradient-threads.js';
+import { PairBanditVecEnv, type PairBanditOptions } from './internal/pair-bandit-env.js';
+import { packedParameters, randomPairMinibatch, shardOf } from './internal/random-minibatch.js';
+import { ShardChannel } from './internal/shard-channel.js';
+import { resolveMethod } from './method.js';
+import { policyFromNetwork } from './policy.js';
+import { DQN } from './dqn.js';
+import { PPO } from './ppo.js';
+import { ReplayBuffer } from './replay-buffer.js';
+import { SAC } from './sac.js';
+import { type MinibatchDiagnostics, type PpoShardSettings, ppoShardGradients } from './ppo-gradient.js';
+
+beforeAll(async () => {
+  await useBackend('wasm');
+});
+
+// Task-and-server actions, defer, global context and pairs through PPO (issue 14), on synthetic envs
+// with a known optimum. The scenario-based learning tests are in learning-scenarios.test.ts.
+
+const LAYOUT = { candidates: 4, defer: true, globalFeatures: 2, pairs: true } as const;
+const MODEL = { actions: 'task-and-server', defer: true, globalFeatures: 2, pairFeatures: 1, candidates: 4 } as const;
+const BANDIT: PairBanditOptions = { servers: 5, candidates: 4, defer: true, globalFeatures: 2, pairs: true, seed: 3 };
+const small = { stepsPerEnv: 32, minibatchSize: 64, updateEpochs: 4, learningRate: 3e-3, lrSchedule: 'constant' } as const;
+
+/** The fraction of `count` fresh situations in which `agent` greedily picks the paying pair. */
+function greedyHits(agent: PPO | DQN | SAC, count: number): number {
+  const env = new PairBanditVecEnv(1, { ...BANDIT, seed: 99 });
+  const obs = env.reset().obs;
+  let hits = 0;
+  for (let s = 0; s < count; s++) {
+    if (agent.act([env.view(obs, 0)], { deterministic: true })[0] === env.bestAction(0)) hits += 1;
+    env.step([0]);
+  }
+  return hits / count;
+}
+
+describe('PPO with task-and-server actions and defer', () => {
+  it('learns which (candidate, server) pair pays, at any k, over deferring (SCALE)', async () => {
+    const agent = new PPO(new PairBanditVecEnv(4, BANDIT), resolveMethod('scale'), { seed: 1, mask: true, config: small, model: MODEL });
+    expect(greedyHits(agent, 60)).toBeLessThan(0.5);
+    await agent.learn({ epochs: 20 });
+    expect(greedyHits(agent, 60)).toBeGreaterThanOrEqual(0.95);
+    agent.dispose();
+  });
+
+  it('same seed, same updates, bit for bit; the tensor count stays flat', async () => {
+    const run = async () => {
+      const agent = new PPO(new PairBanditVecEnv(2, BANDIT), resolveMethod('scale-rt'), { seed: 7, mask: true, config: small, model: MODEL });
+      await agent.learn({ epochs: 1 });
+      const before = tf.memory().numTensors;
+      const { last } = await agent.learn({ epochs: 4 });
+      const other = new PairBanditVecEnv(1, BANDIT);
+      agent.act([other.view(other.reset().obs, 0)]);
+      expect(tf.memory().numTensors).toBe(before);
+      const weights = agent.network.params.read();
+      agent.dispose();
+      return { last, weights };
+    };
+    const a = await run();
+    const b = await run();
+    const { stepsPerSec: _a, ...restA } = a.last!;
+    const { stepsPerSec: _b, ...restB } = b.last!;
+    expect(restA).toEqual(restB);
+    expect(restA.srrDecorrelation).toBeGreaterThanOrEqual(0);
+    for (const [name, values] of a.weights) expect(Buffer.from(values.buffer).equals(Buffer.from(b.weights.get(name)!.buffer))).toBe(true);
+  });
+
+  it('per-second discounting refuses an env that does not report info.elapsed', async () => {
+    const agent = new PPO(new BanditVecEnv(1, 3, 1), resolveMethod('scale'), { seed: 1, mask: false, config: { ...small, discount: 'per-second' } });
+    await expect(agent.learn({ epochs: 1 })).rejects.toThrow(/discount: expected 'per-step' \(per-second discounting needs an env whose step info reports elapsed/);
+    agent.dispose();
+  });
+});
+
+describe('the gradient of a task-and-server minibatch', () => {
+  const network = new Network({ seed: 5, ...MODEL });
+  const settings: PpoShardSettings = { clipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, mask: true, srr: resolveSrrConfig(), epoch: 40 };
+  const { epoch, ...shared } = settings;
+  const pools: GradientThreads[] = [];
+  afterAll(() => {
+    for (const pool of pools) pool.dispose();
+    network.dispose();
+  });
+
+  it('crosses the shard channel whole (k, tasks, pairs, global, defer, the A-wide mask)', () => {
+    const data = randomPairMinibatch(3, 12, 6, LAYOUT);
+    const shard = shardOf(data, 0, 12, 12);
+    const channel = ShardChannel.create({ parameters: 4, featureSize: 16, capacity: 1 << 14 });
+    channel.writeShard(shard, 7, 5, 5);
+    const { shard: read, epoch: readEpoch } = channel.readShard(5, 5);
+    expect(readEpoch).toBe(7);
+    expect(read).toEqual(shard);
+  });
+
+  it('sums 2 shards to the whole minibatch gradient, SRR over every present candidate', () => {
+    const threads = 2;
+    const rows = 48;
+    const data = randomPairMinibatch(8, rows, 6, LAYOUT);
+    const whole = ppoShardGradients(network, shardOf(data, 0, rows, rows), settings, null);
+    const pool = new GradientThreads(network, threads, shared);
+    pools.push(pool);
+    const cuts = Array.from({ length: threads + 1 }, (_, s) => Math.floor((s * rows) / threads));
+    const shards = cuts.slice(0, -1).map((from, s) => shardOf(data, from, cuts[s + 1] as number, rows));
+    const split = pool.compute(shards, epoch, packedParameters(network));
+    const scale = whole.gradients.reduce((a: number, g: number) => Math.max(a, Math.abs(g)), 0);
+    expect(scale).toBeGreaterThan(0);
+    for (let i = 0; i < whole.gradients.length; i++) expect(Math.abs((split.gradients[i] as number) - (whole.gradients[i] as number))).toBeLessThan(1e-4 * scale);
+    for (const [name, value] of Object.entries(whole.diagnostics) as [keyof MinibatchDiagnostics, number][]) {
+      expect(Math.abs(split.diagnostics[name] - value), name).toBeLessThan(1e-5 * Math.max(1, Math.abs(value)));
+    }
+    expect(whole.diagnostics.srrDecorrelation).toBeGreaterThan(0);
+  });
+
+  it('SRR sees one row per present candidate', () => {
+    const data = randomPairMinibatch(4, 10, 6, LAYOUT);
+    const batch = batchObservations(data.observations);
+    const rows = data.observations.reduce((sum, obs) => sum + (obs.k ?? 1), 0);
+    expect(network.predict(batch).candidateFeatures).toHaveLength(rows * 16);
+  });
+});
+
+describe('acting on A actions', () => {
+  const network = new Network({ seed: 9, ...MODEL });
+  afterAll(() => network.dispose());
+  const observations: readonly ObservationLike[] = randomPairMinibatch(5, 30, 6, LAYOUT).observations;
+
+  it('log pi of the chosen action is over the k N (+ defer) masked actions; masked pairs are never chosen', () => {
+    const fast = new FastNetwork(network);
+    const policy = policyFromNetwork(network, { mask: true, mode: 'sample', seed: 2 });
+    let deferred = 0;
+    for (const obs of observations) {
+      const logits = Array.from(fast.forward(obs).logits as Float32Array);
+      expect(logits).toHaveLength(obs.mask.length);
+      const valid = logits.map((z, a) => (obs.mask[a] === 1 ? z : Number.NEGATIVE_INFINITY));
+      const max = Math.max(...valid);
+      const logSum = max + Math.log(valid.reduce((s, z) => s + Math.exp(z - max), 0));
+      const { action, logProb } = policy.decide(obs);
+      expect(obs.mask[action]).toBe(1);
+      expect(logProb).toBeCloseTo((logits[action] as number) - logSum, 5);
+      if (action === obs.mask.length - 1) deferred += 1;
+    }
+    expect(deferred).toBeLessThan(observations.length);
+  });
+
+  it("Table 5's features: one row per scored task (each candidate's h_k)", () => {
+    const features = new FeatureBuffer(16);
+    const policy = policyFromNetwork(network, { mask: true, mode: 'greedy', features });
+    for (const obs of observations) policy.act(obs);
+    expect(features.samples).toBe(observations.reduce((sum, obs) => sum + (obs.k ?? 1), 0));
+    const fast = new FastNetwork(network);
+    const last = observations[observations.length - 1] as ObservationLike;
+    const h = fast.forward(last).candidateFeatures;
+    const values = features.values();
+    expect(Array.from(values.subarray(values.length - h.length))).toEqual(Array.from(h));
+  });
+});
+
+describe('DQN and SAC with task-and-server actions and defer', () => {
+  const off = { stepsPerEnv: 32, learningStarts: 64, batchSize: 32, trainFrequency: 1, learningRate: 1e-3, bufferSize: 5000 } as const;
+
+  it('DQN (cross-attention) learns which pair pays', async () => {
+    const agent = new DQN(new PairBanditVecEnv(4, BANDIT), resolveMethod('dqn-crossattn'), { seed: 2, mask: true, config: { ...off, targetUpdateInterval: 64, explorationFraction: 0.3 }, model: MODEL });
+    await agent.learn({ epochs: 8 });
+    expect(greedyHits(agent, 60)).toBeGreaterThanOrEqual(0.9);
+    agent.dispose();
+  });
+
+  it('SAC (cross-attention) learns which pair pays', async () => {
+    const agent = new SAC(new PairBanditVecEnv(4, BANDIT), resolveMethod('sac-crossattn'), { seed: 3, mask: true, config: { ...off, trainFrequency: 2 }, model: MODEL });
+    await agent.learn({ epochs: 8 });
+    expect(greedyHits(agent, 60)).toBeGreaterThanOrEqual(0.9);
+    agent.dispose();
+  });
+
+  it('the replay buffer checkpoints task-and-server observations whole (and paper ones in the paper layout)', () => {
+    const data = randomPairMinibatch(6, 8, 5, LAYOUT);
+    const buffer = new ReplayBuffer(10);
+    data.observations.forEach((obs, i) => {
+      buffer.add({ obs, action: data.actions[i] as number, reward: 0.5 * i, nextObs: data.observations[(i + 1) % 8] as ObservationLike, terminated: i === 3, discount: 0.99 });
+    });
+    const arrays = buffer.toArrays();
+    expect(arrays.has('replay/observation-shapes')).toBe(true);
+    const restored = new ReplayBuffer(10);
+    restored.loadArrays(arrays);
+    // Every item in order: a stream whose draws count up.
+    const all = (b: ReplayBuffer) => {
+      let next = 0;
+      return b.sample(b.size, { int: () => next++ } as never);
+    };
+    expect(restored.size).toBe(8);
+    expect(all(restored)).toEqual(all(buffer));
+    expect(restored.toArrays()).toEqual(arrays);
+    const paper = new ReplayBuffer(2);
+    const obs = { task: new Float32Array(5), servers: new Float32Array(10), mask: Uint8Array.of(1, 0), n: 2 };
+    paper.add({ obs, action: 0, reward: 1, nextObs: obs, terminated: false, discount: 0.9 });
+    expect([...paper.toArrays().keys()]).toEqual(['replay/header', 'replay/tasks', 'replay/servers', 'replay/masks', 'replay/cursor']);
+  });
+});
