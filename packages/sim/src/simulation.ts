@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig, validateWorkflow, type Workflow } from '@scale/workload';
+import { ConfigError, parseConfig, type Workflow } from '@scale/workload';
 import type { ServerSpec } from './cluster.js';
 import { InvalidActionError, SimulationStateError } from './errors.js';
 import { responseTimeBound } from './headroom.js';
@@ -6,7 +6,8 @@ import { AttemptLog } from './internal/attempt-log.js';
 import { collectMetrics } from './internal/metrics-collector.js';
 import { ReadyQueue } from './internal/ready-queue.js';
 import { NOT_BUSY, ServerPool } from './internal/server-pool.js';
-import { DagTopology } from './internal/topology.js';
+import { initialMembership } from './internal/membership.js';
+import { DagTopology, orderWorkflows } from './internal/topology.js';
 import { exportTrace } from './internal/trace-export.js';
 import { EventKind, Kernel, type EventHandler } from './kernel.js';
 import type { Metrics } from './metrics.js';
@@ -125,22 +126,9 @@ export class Simulation implements SimulationView {
     this.timeLimit = o.drain ? (o.drainLimit ?? 10 * o.horizon) : o.horizon;
     if (servers.length === 0) throw new ConfigError('servers', 'at least one server', servers.length);
     this.servers = servers;
-    const n = (this.serverCount = servers.length);
+    this.serverCount = servers.length;
 
-    // Workflows: validated, sorted by (arrival, id), tasks by id.
-    const seenIds = new Set<number>();
-    for (const [i, workflow] of workflows.entries()) {
-      if (!Number.isSafeInteger(workflow.id) || workflow.id < 0) throw new ConfigError(`workflows[${i}].id`, 'an integer >= 0', workflow.id);
-      if (seenIds.has(workflow.id)) throw new ConfigError(`workflows[${i}].id`, 'a unique workflow id', workflow.id);
-      seenIds.add(workflow.id);
-      validateWorkflow(workflow);
-      if (workflow.arrival >= o.horizon) {
-        throw new ConfigError(`workflows[${i}].arrival`, `a time in [0, horizon = ${o.horizon})`, workflow.arrival);
-      }
-    }
-    this.workflows = [...workflows]
-      .sort((a, b) => a.arrival - b.arrival || a.id - b.id)
-      .map((w) => ({ ...w, tasks: [...w.tasks].sort((a, b) => a.id - b.id) }));
+    this.workflows = orderWorkflows(workflows, o.horizon);
     const maxMemory = servers.reduce((m, s) => Math.max(m, s.memory), 0);
     const topology = (this.topology = new DagTopology(this.workflows, maxMemory));
     const taskCount = (this.taskCount = topology.taskCount);
@@ -167,30 +155,9 @@ export class Simulation implements SimulationView {
     handlers[EventKind.Arrival] = (workflow) => this.onArrival(workflow);
     this.kernel = new Kernel(handlers);
 
-    // Initial membership and elastic events: upIntervals first, then explicit events.
-    servers.forEach((server, j) => {
-      const intervals = server.upIntervals ?? [[0, null]];
-      let previousEnd = 0;
-      intervals.forEach(([start, end], i) => {
-        const field = `servers[${j}].upIntervals[${i}]`;
-        if (!Number.isFinite(start) || start < previousEnd || (i > 0 && start <= previousEnd)) {
-          throw new ConfigError(field, `a start >= 0 after the previous interval's end (${previousEnd})`, start);
-        }
-        if (end !== null && !(end > start)) throw new ConfigError(field, `an end > its start (${start}) or null`, end);
-        if (end === null && i < intervals.length - 1) throw new ConfigError(field, 'an end (only the last interval may be open)', end);
-        if (start === 0) this.pool.bringUp(j, this.kernel.now);
-        else this.kernel.schedule(start, EventKind.Join, j);
-        if (end !== null) {
-          this.kernel.schedule(end, EventKind.Failure, j);
-          previousEnd = end;
-        }
-      });
-    });
-    o.elasticEvents.forEach((event, i) => {
-      if (event.server >= n) throw new ConfigError(`options.elasticEvents[${i}].server`, `a server id in [0, ${n - 1}]`, event.server);
-      const kind = event.kind === 'join' ? EventKind.Join : event.kind === 'leave' ? EventKind.Leave : EventKind.Failure;
-      this.kernel.schedule(event.time, kind, event.server);
-    });
+    const membership = initialMembership(servers, o.elasticEvents);
+    for (const j of membership.upAtStart) this.pool.bringUp(j, 0);
+    for (const event of membership.events) this.kernel.schedule(event.time, event.kind, event.server);
     if (this.workflows.length > 0) this.kernel.schedule((this.workflows[0] as Workflow).arrival, EventKind.Arrival, 0);
   }
 

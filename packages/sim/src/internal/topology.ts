@@ -1,4 +1,4 @@
-import { hopsToSink, type Task, type Workflow } from '@scale/workload';
+import { ConfigError, hopsToSink, validateWorkflow, type Task, type Workflow } from '@scale/workload';
 import { InfeasibleTaskError } from '../errors.js';
 
 /**
@@ -99,4 +99,20 @@ export class DagTopology {
   workflowSize(workflow: number): number {
     return (this.workflowFirstTask[workflow + 1] as number) - (this.workflowFirstTask[workflow] as number);
   }
+}
+
+/**
+ * The workflows of a run, validated (unique ids >= 0, valid DAGs, arrival before the horizon) and put
+ * in the order the topology indexes them: by (arrival, id), each workflow's tasks by id.
+ */
+export function orderWorkflows(workflows: readonly Workflow[], horizon: number): Workflow[] {
+  const seenIds = new Set<number>();
+  for (const [i, workflow] of workflows.entries()) {
+    if (!Number.isSafeInteger(workflow.id) || workflow.id < 0) throw new ConfigError(`workflows[${i}].id`, 'an integer >= 0', workflow.id);
+    if (seenIds.has(workflow.id)) throw new ConfigError(`workflows[${i}].id`, 'a unique workflow id', workflow.id);
+    seenIds.add(workflow.id);
+    validateWorkflow(workflow);
+    if (workflow.arrival >= horizon) throw new ConfigError(`workflows[${i}].arrival`, `a time in [0, horizon = ${horizon})`, workflow.arrival);
+  }
+  return [...workflows].sort((a, b) => a.arrival - b.arrival || a.id - b.id).map((w) => ({ ...w, tasks: [...w.tasks].sort((a, b) => a.id - b.id) }));
 }
