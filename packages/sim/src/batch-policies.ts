@@ -17,11 +17,20 @@ type BatchRule = 'min-min' | 'max-min' | 'sufferage';
  *   second-earliest and earliest finish (infinite with a single possible server).
  * Ties go to the task first in level 1's order. Planning stops once no idle server is left unplanned,
  * since later steps can only wait.
+ *
+ * A step of MaxMin and Sufferage evaluates every unplanned task: O(R^2) per plan for R ready tasks, as
+ * the textbook loops. MinMin finds the same task lazily: placements only ever make servers later, so a
+ * task's earliest finish never decreases during a plan, and a heap of the finishes last computed holds
+ * lower bounds; the task at its top is re-evaluated, and when its finish has not changed it is the
+ * step's task (every other task's finish is at least its bound), else it goes back with the new value.
  */
 export class BatchScheduler {
   private sim: SimulationView | null = null;
   private planner: Planner | null = null;
   private remaining = new Int32Array(0);
+  /** MinMin's heap of ready-set positions keyed by (last computed earliest finish, position). */
+  private heap = new Int32Array(0);
+  private key = new Float64Array(0);
   private readonly decision = { task: -1, server: DEFER };
 
   constructor(
@@ -39,9 +48,16 @@ export class BatchScheduler {
       this.sim = sim;
       this.planner = new Planner(sim);
       this.remaining = new Int32Array(sim.taskCount);
+      if (this.rule === 'min-min') {
+        this.heap = new Int32Array(sim.taskCount);
+        this.key = new Float64Array(sim.taskCount);
+      }
     }
     const planner = this.planner as Planner;
-    if (!planner.planStands()) this.plan(sim, planner);
+    if (!planner.planStands()) {
+      if (this.rule === 'min-min') this.planMinMin(sim, planner);
+      else this.plan(sim, planner);
+    }
     const decision = this.decision;
     if (!planner.nextStart(decision)) {
       decision.task = sim.task;
@@ -77,5 +93,67 @@ export class BatchScheduler {
       remaining.copyWithin(pick, pick + 1, count);
       count--;
     }
+  }
+
+  private planMinMin(sim: SimulationView, planner: Planner): void {
+    planner.beginPlan();
+    const tasks = this.remaining;
+    const key = this.key;
+    const heap = this.heap;
+    let size = 0;
+    for (let i = 0; i < sim.readyTasks; i++) {
+      const task = sim.readyTaskAt(i);
+      tasks[i] = task;
+      planner.evaluate(task);
+      if (planner.best < 0) continue;
+      key[i] = planner.bestFinish;
+      // Sift up.
+      let at = size++;
+      while (at > 0) {
+        const parent = (at - 1) >> 1;
+        const p = heap[parent] as number;
+        if (!this.before(i, p)) break;
+        heap[at] = p;
+        at = parent;
+      }
+      heap[at] = i;
+    }
+    while (size > 0 && planner.idleServersLeft) {
+      const i = heap[0] as number;
+      const task = tasks[i] as number;
+      planner.evaluate(task);
+      if (planner.bestFinish === key[i]) {
+        planner.place(task, planner.best, planner.bestFinish);
+        heap[0] = heap[--size] as number;
+      } else {
+        key[i] = planner.bestFinish;
+      }
+      this.siftDown(size);
+    }
+  }
+
+  /** MinMin's heap order: earlier last-computed finish, then earlier in level 1's order. */
+  private before(a: number, b: number): boolean {
+    const ka = this.key[a] as number;
+    const kb = this.key[b] as number;
+    return ka < kb || (ka === kb && a < b);
+  }
+
+  private siftDown(size: number): void {
+    const heap = this.heap;
+    if (size === 0) return;
+    const item = heap[0] as number;
+    let at = 0;
+    for (;;) {
+      const left = 2 * at + 1;
+      if (left >= size) break;
+      const right = left + 1;
+      const child = right < size && this.before(heap[right] as number, heap[left] as number) ? right : left;
+      const c = heap[child] as number;
+      if (!this.before(c, item)) break;
+      heap[at] = c;
+      at = child;
+    }
+    heap[at] = item;
   }
 }

@@ -100,7 +100,7 @@ function run(flags: Flags, input: SimConfigInput): number {
   const sim = createSimulation(input);
   const policy = makePolicy(flags.policy, { seed: flags.seed });
   runEpisode(sim, policy);
-  const metrics = { ...sim.metrics(), outcome: sim.outcome, decisions: sim.decisions };
+  const metrics = { ...sim.metrics(), outcome: sim.outcome, decisions: sim.decisions, deferrals: sim.deferrals };
   if (flags.trace !== undefined || flags.gantt !== undefined) {
     const trace = sim.trace({ seed: flags.seed, policy: policy.name });
     if (flags.trace !== undefined) writeOutput(flags.trace, `${JSON.stringify(trace)}\n`, '--trace');
@@ -115,11 +115,12 @@ function run(flags: Flags, input: SimConfigInput): number {
       `policy ${policy.name}, N=${sim.serverCount}, seed ${flags.seed}, ${sim.options.communication}, ${sim.outcome} at t=${fmt(metrics.time)} s`,
       `tasks completed        ${metrics.completedTasks} / ${metrics.arrivedTasks} (workflows ${metrics.completedWorkflows} / ${metrics.arrivedWorkflows})`,
       `mean response time     ${fmt(metrics.meanResponseTime)} s (p50 ${fmt(metrics.p50ResponseTime)}, p95 ${fmt(metrics.p95ResponseTime)}, p99 ${fmt(metrics.p99ResponseTime)})`,
+      `lower bound            ${fmt(metrics.meanResponseTimeBound)} s (no schedule that completes every arrived task does better)`,
       `workflow response time ${fmt(metrics.meanWorkflowResponseTime)} s`,
       `utilization            ${fmt(metrics.utilization)}`,
       `energy                 ${fmt(metrics.energy / 1000)} kJ`,
       `makespan               ${fmt(metrics.makespan)} s`,
-      `decisions              ${metrics.decisions}${metrics.interruptedAttempts > 0 ? `, interrupted attempts ${metrics.interruptedAttempts}` : ''}`,
+      `decisions              ${metrics.decisions}${metrics.deferrals > 0 ? `, deferrals ${metrics.deferrals}` : ''}${metrics.interruptedAttempts > 0 ? `, interrupted attempts ${metrics.interruptedAttempts}` : ''}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   }

@@ -28,6 +28,21 @@ describe('scale-sim CLI', () => {
     expect(svg.match(/<title>/g)?.length).toBe(trace.attempts.length);
   });
 
+  it('runs every heuristic of the suite by name, and reports the headroom bound and the deferrals', () => {
+    const result = run('--nodes', '8', '--policy', 'heft', '--seed', '2', '--horizon', '10', '--drain', '--json');
+    expect(result.status).toBe(0);
+    const metrics = JSON.parse(result.stdout) as Record<string, number>;
+    expect(metrics).toMatchObject({ policy: 'heft', outcome: 'terminated' });
+    expect(metrics['meanResponseTimeBound']).toBeGreaterThan(0);
+    expect(metrics['meanResponseTimeBound']).toBeLessThanOrEqual(metrics['meanResponseTime'] as number);
+    expect(metrics['deferrals']).toBeGreaterThanOrEqual(0);
+    const text = run('--nodes', '8', '--policy', 'sufferage', '--seed', '2', '--horizon', '10', '--drain');
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/^lower bound +\d/m);
+    const help = run('--help').stdout.replace(/\s+/g, ' ');
+    for (const name of ['heft', 'cpop', 'mct', 'met', 'min-min', 'max-min', 'sufferage', 'olb', 'sjf', 'srpt-workflow', 'fifo']) expect(help).toContain(`"${name}"`);
+  });
+
   it('runs a scenario file, with upIntervals failing and rejoining a server', () => {
     const dir = mkdtempSync(join(tmpdir(), 'scale-sim-'));
     const scenario = {

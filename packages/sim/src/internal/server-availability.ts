@@ -14,18 +14,22 @@ export interface AvailabilitySource {
  * now, busy ones when they free, and servers the plan has already given a task when that task ends.
  * Queries give a class's best two servers by (available-at, id) without looking at the whole class:
  * idle servers come first (in id order, from the idle bitsets), then the merge of the servers the plan
- * has reserved (a heap) and the busy ones (sorted by free time, built the first time a plan runs out of
- * a class's idle servers). A plan costs O(N/32) per query and O(log) per reservation, plus
- * O(m log m) for a class of m servers whose idle servers it uses up.
+ * has reserved and the busy ones (two heaps; the busy one built the first time a plan runs out of a
+ * class's idle servers). A plan costs O(N/32) per query and O(log m) per reservation, plus O(m) for a
+ * class of m servers whose idle servers it uses up.
  */
 export class ServerAvailability {
   private readonly memberStart: Int32Array;
   private readonly members: Int32Array;
-  /** Per class slice: busy up servers sorted by (free time, id), valid when `busyBuilt[k] === stamp`. */
+  /**
+   * Per class slice: min-heap of the busy up servers not reserved in this plan, by (free time, id),
+   * valid when `busyBuilt[k] === stamp`.
+   */
   private readonly busy: Int32Array;
   private readonly busyCount: Int32Array;
-  private readonly busyCursor: Int32Array;
   private readonly busyBuilt: Int32Array;
+  private readonly busyPosition: Int32Array;
+  private readonly freeTime: Float64Array;
   /** Per class slice: min-heap of the servers reserved in this plan, by (available-at, id). */
   private readonly planned: Int32Array;
   private readonly plannedCount: Int32Array;
@@ -61,8 +65,9 @@ export class ServerAvailability {
     }
     this.busy = new Int32Array(n);
     this.busyCount = new Int32Array(classCount);
-    this.busyCursor = new Int32Array(classCount);
     this.busyBuilt = new Int32Array(classCount);
+    this.busyPosition = new Int32Array(n);
+    this.freeTime = new Float64Array(n);
     this.planned = new Int32Array(n);
     this.plannedCount = new Int32Array(classCount);
     this.plannedStamp = new Int32Array(classCount);
@@ -119,6 +124,7 @@ export class ServerAvailability {
     this.reservations[k] = (this.reservations[k] as number) + 1;
     const base = this.memberStart[k] as number;
     if (this.reservedAt[server] !== this.stamp) {
+      if (this.busyBuilt[k] === this.stamp) this.removeBusy(k, server);
       this.reservedAt[server] = this.stamp;
       this.availableAt[server] = until;
       let i = this.plannedCount[k] as number;
@@ -167,19 +173,14 @@ export class ServerAvailability {
       const b = this.planned[base + 2] as number;
       p1 = this.before(a, b) ? a : b;
     }
-    // Busy servers reserved in this plan sit in the planned heap: skip them here.
-    let cursor = this.busyCursor[k] as number;
-    const end = base + (this.busyCount[k] as number);
-    while (base + cursor < end && this.reservedAt[this.busy[base + cursor] as number] === this.stamp) cursor++;
-    this.busyCursor[k] = cursor;
-    const b0 = base + cursor < end ? (this.busy[base + cursor] as number) : -1;
+    const busyCount = this.busyCount[k] as number;
+    const b0 = busyCount > 0 ? (this.busy[base] as number) : -1;
     let b1 = -1;
-    for (let i = base + cursor + 1; i < end; i++) {
-      const j = this.busy[i] as number;
-      if (this.reservedAt[j] !== this.stamp) {
-        b1 = j;
-        break;
-      }
+    if (busyCount === 2) b1 = this.busy[base + 1] as number;
+    else if (busyCount > 2) {
+      const a = this.busy[base + 1] as number;
+      const b = this.busy[base + 2] as number;
+      b1 = this.busyBefore(a, b) ? a : b;
     }
     // Merge the two sorted pairs.
     const firstIsPlanned = p0 >= 0 && (b0 < 0 || this.before(p0, b0));
@@ -204,11 +205,70 @@ export class ServerAvailability {
     let count = 0;
     for (let i = base; i < (this.memberStart[k + 1] as number); i++) {
       const j = this.members[i] as number;
-      if (source.isUp(j) && !source.isIdle(j)) this.busy[base + count++] = j;
+      this.busyPosition[j] = -1;
+      if (!source.isUp(j) || source.isIdle(j) || this.reservedAt[j] === this.stamp) continue;
+      this.freeTime[j] = source.freeAt(j);
+      this.busy[base + count] = j;
+      this.busyPosition[j] = count;
+      count++;
     }
-    this.busy.subarray(base, base + count).sort((a, b) => source.freeAt(a) - source.freeAt(b) || a - b);
     this.busyCount[k] = count;
-    this.busyCursor[k] = 0;
+    for (let i = (count >> 1) - 1; i >= 0; i--) this.busySiftDown(k, i);
+  }
+
+  private busyBefore(a: number, b: number): boolean {
+    const ta = this.freeTime[a] as number;
+    const tb = this.freeTime[b] as number;
+    return ta < tb || (ta === tb && a < b);
+  }
+
+  /** Takes a server the plan has just reserved out of its class's busy heap (if it is there). */
+  private removeBusy(k: number, server: number): void {
+    const p = this.busyPosition[server] as number;
+    if (p < 0) return;
+    const base = this.memberStart[k] as number;
+    const last = (this.busyCount[k] as number) - 1;
+    this.busyCount[k] = last;
+    this.busyPosition[server] = -1;
+    if (p === last) return;
+    const moved = this.busy[base + last] as number;
+    this.busy[base + p] = moved;
+    this.busyPosition[moved] = p;
+    // The moved server may belong above or below position p.
+    let i = p;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const q = this.busy[base + parent] as number;
+      if (!this.busyBefore(moved, q)) break;
+      this.busy[base + i] = q;
+      this.busyPosition[q] = i;
+      i = parent;
+    }
+    this.busy[base + i] = moved;
+    this.busyPosition[moved] = i;
+    if (i === p) this.busySiftDown(k, p);
+  }
+
+  private busySiftDown(k: number, from: number): void {
+    const base = this.memberStart[k] as number;
+    const size = this.busyCount[k] as number;
+    const heap = this.busy;
+    let i = from;
+    const item = heap[base + i] as number;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= size) break;
+      const right = left + 1;
+      let child = left;
+      if (right < size && this.busyBefore(heap[base + right] as number, heap[base + left] as number)) child = right;
+      const c = heap[base + child] as number;
+      if (!this.busyBefore(c, item)) break;
+      heap[base + i] = c;
+      this.busyPosition[c] = i;
+      i = child;
+    }
+    heap[base + i] = item;
+    this.busyPosition[item] = i;
   }
 
   private before(a: number, b: number): boolean {
