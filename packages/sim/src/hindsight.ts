@@ -15,7 +15,7 @@ export interface HeuristicResult {
 /** The suite on one episode: every result in the order asked, the best of them, and the headroom bound. */
 export interface Hindsight {
   readonly results: readonly HeuristicResult[];
-  /** Lowest mean response time among the runs that drained (terminated); ties to the first asked. */
+  /** Lowest mean response time among the runs that drained (terminated), ties to the first asked; the first run when none drained. */
   readonly best: HeuristicResult;
   /** `Metrics.meanResponseTimeBound` of the episode: no schedule does better. */
   readonly bound: number | null;
