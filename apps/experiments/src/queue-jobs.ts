@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EnvConfigSchema } from '@scale/env';
 import { BACKENDS } from '@scale/model';
-import { ConfigError, parseConfig } from '@scale/workload';
+import { ConfigError, MAX_SERVERS, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 import type { EvaluateJob, Job, TrainJob } from './plan.js';
 import { TrainConfigSchema } from './train-config.js';
@@ -60,7 +60,7 @@ const EvaluateJobSchema = z.strictObject({
   file: safePath(EVALUATION_FILE, 'evaluations/SET/NAME.json'),
   policy: EvaluatedPolicySchema,
   env: EvaluationEnvSchema,
-  nodes: z.number().int().min(1).max(1_000_000),
+  nodes: z.number().int().min(1).max(MAX_SERVERS),
   episodes: z.number().int().min(1).max(100_000),
   features: z.boolean(),
   after: z.array(z.string().max(500)).max(100),

@@ -5,6 +5,9 @@ import { MAX_SERVERS, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 
 /** A training run's whole configuration (what `config.json` records, resolved). */
+/** The most training epochs one run may ask for (`scale train --epochs`, `scale reproduce --epochs`). */
+export const MAX_EPOCHS = 1_000_000;
+
 export const TrainConfigSchema = z
   .object({
     /** A preset name (scale, crossattn, ppo, ppo-srr, dqn, sac, dqn-crossattn, sac-crossattn) or `{ agent, encoder, srr }`. */
@@ -14,7 +17,7 @@ export const TrainConfigSchema = z
     /** Seed of networks, agent streams and training episodes (the paper: 42). */
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42).describe('seed (networks, agent, training episodes)'),
     /** Total epochs (the paper: 1,000 x 1,024 steps). */
-    epochs: z.number().int().min(1).max(1_000_000).default(1000).describe('total epochs (1,024 env steps each with the paper sizes)'),
+    epochs: z.number().int().min(1).max(MAX_EPOCHS).default(1000).describe('total epochs (1,024 env steps each with the paper sizes)'),
     /** Parallel envs (the paper: 4). */
     envs: z.number().int().min(1).max(256).default(4).describe('parallel envs'),
     backend: z.enum(BACKENDS).default('wasm').describe('tfjs backend'),

@@ -20,9 +20,9 @@ import {
   batchActions,
   batchObservations,
   batchTensors,
-  matMul,
   useBackend,
 } from '../src/index.js';
+import { matMul } from '../src/internal/kernels.js';
 import { randomCandidateObservation, randomObservation } from '../src/internal/test-utils.js';
 
 const args = process.argv.slice(2);

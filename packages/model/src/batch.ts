@@ -304,3 +304,9 @@ export function batchTensors(batch: ObservationBatch, taskFeatures = 5, serverFe
     candidateRows,
   };
 }
+
+/** Replaces invalid actions' logits (mask 0) by MASKED_LOGIT; `mask` is a float 0/1 tensor. */
+export function maskLogits(logits: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
+  // logits * mask + (1 - mask) * MASKED_LOGIT, without a boolean tensor (keeps gradients simple).
+  return tf.add(tf.mul(logits, mask), tf.mul(tf.sub(1, mask), MASKED_LOGIT)) as tf.Tensor2D;
+}

@@ -1,4 +1,4 @@
-import { parseConfig } from '@scale/workload';
+import { MAX_SERVERS, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 
 const width = z.number().int().min(1).max(4096);
@@ -27,7 +27,7 @@ export const ModelConfigSchema = z
     /** MLP encoder: hidden layers of the task branch and of the flattened-server branch (chosen: [64, 64]). */
     mlpHidden: z.array(width).min(1).max(8).default([64, 64]),
     /** MLP encoder: the fixed server count N it is built for (required for `mlp`). */
-    servers: z.number().int().min(1).max(100_000).optional(),
+    servers: z.number().int().min(1).max(MAX_SERVERS).optional(),
     /** Critic hidden layers (stated: d -> 64 -> 64 -> 1, ReLU). */
     criticHidden: z.array(width).min(1).max(8).default([64, 64]),
     /** Hidden layers of each dueling stream (MLP Q head; chosen: [64]). */
@@ -61,7 +61,7 @@ export const ModelConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['attentionHeads'], message: `a divisor of embedDim (${config.embedDim})` });
     }
     if (config.encoder === 'mlp' && config.servers === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['servers'], message: 'an integer in [1, 100000] (the MLP encoder has a fixed N)' });
+      ctx.addIssue({ code: 'custom', path: ['servers'], message: `an integer in [1, ${MAX_SERVERS}] (the MLP encoder has a fixed N)` });
     }
     if (config.encoder === 'mlp') {
       // The MLP's input and output sizes fix N and one query: it has no per-pair score, no defer head, no global input.

@@ -4,15 +4,13 @@ export { DEFAULT_CANDIDATES, ModelConfigSchema, modelLayout, resolveModelConfig 
 export type { ModelConfig, ModelConfigInput, ModelLayout } from './config.js';
 export { ParameterStore } from './params.js';
 export type { Initializer } from './params.js';
-export { actionCount, batchActionIndex, batchActions, batchObservations, batchTensors, MASKED_LOGIT, observationActionIndex } from './batch.js';
+export { actionCount, batchActionIndex, batchActions, batchObservations, batchTensors, MASKED_LOGIT, maskLogits, observationActionIndex } from './batch.js';
 export type { BatchTensors, ObservationBatch, ObservationLike } from './batch.js';
 export { CrossAttentionEncoder, MlpEncoder, createEncoder } from './encoder.js';
 export type { Encoder, EncoderOutput } from './encoder.js';
 export { deferLogit, deferQ, POLICY_OUTPUT_GAIN, policyLogits, qValues, stateValue } from './heads.js';
 export { Network } from './network.js';
 export type { NetworkOutput, NetworkPrediction } from './network.js';
-export { maskLogits } from './internal/ops.js';
-export { matMul, sumRows, trainingKernelsActive } from './internal/kernels.js';
 export { FastNetwork } from './fast.js';
 export type { FastOutput } from './fast.js';
 export {

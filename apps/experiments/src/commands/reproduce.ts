@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import { type ExitStatus, versions } from '../internal/cli-options.js';
 import { LogReporter, type Reporter, TerminalReporter } from '../progress.js';
 import { parseQueueUrl } from '../queue-connection.js';
+import { MAX_EPOCHS } from '../train-config.js';
 import { reproduce } from '../reproduce.js';
 import { isReproduceTarget, REPRODUCE_TARGETS, type ReproduceTarget } from '../targets.js';
 
@@ -19,7 +20,7 @@ const ReproduceFlagsSchema = z.object({
   out: z.string().optional().describe('the reproduction directory; rerun the same command to resume it (default out/reproduce, out/reproduce-quick with --quick)'),
   seeds: z.number().int().min(1).max(100).optional().describe('training seeds per method (42, 43, ...); default 3, 2 with --quick'),
   quick: z.boolean().default(false).describe('the same code path with tiny budgets (2 epochs, 2 episodes, 10 s horizon): minutes, for CI'),
-  epochs: z.number().int().min(1).max(1_000_000).optional().describe('training epochs per run (default 1000)'),
+  epochs: z.number().int().min(1).max(MAX_EPOCHS).optional().describe('training epochs per run (default 1000)'),
   episodes: z.number().int().min(2).optional().describe('evaluation episodes per N, two or more for a confidence interval (default 30; 5 above N=256)'),
   jobs: z.number().int().min(1).max(64).optional().describe('worker processes (default: the CPU count)'),
   backend: z.enum(BACKENDS).default('wasm').describe('tfjs backend'),

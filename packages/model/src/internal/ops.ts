@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ParameterStore } from '../params.js';
-import { MASKED_LOGIT } from '../batch.js';
 import { denseOp, layerNormOp, matMul } from './kernels.js';
 
 export type Activation = 'relu' | 'linear';
@@ -49,12 +48,6 @@ export function layerNorm(x: tf.Tensor2D, params: ParameterStore, name: string):
   return layerNormOp(x, params.get(`${name}/gamma`) as tf.Tensor1D, params.get(`${name}/beta`) as tf.Tensor1D, LAYER_NORM_EPSILON);
 }
 
-
-/** Replaces invalid actions' logits (mask 0) by MASKED_LOGIT; `mask` is a float 0/1 tensor. */
-export function maskLogits(logits: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
-  // logits * mask + (1 - mask) * MASKED_LOGIT, without a boolean tensor (keeps gradients simple).
-  return tf.add(tf.mul(logits, mask), tf.mul(tf.sub(1, mask), MASKED_LOGIT)) as tf.Tensor2D;
-}
 
 /**
  * `tf.gather(x, rows)` on axis 0 for distinct `rows`, with its gradient as a ScatterNd: tfjs's own
