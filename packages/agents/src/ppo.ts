@@ -7,6 +7,7 @@ import type { Callback } from './callbacks.js';
 import { NonFiniteLossError } from './errors.js';
 import { computeGae } from './gae.js';
 import { GradientThreads } from './gradient-threads.js';
+import { groupByCandidates } from './internal/candidate-groups.js';
 import { copyObservation } from './internal/observations.js';
 import type { Discount, Method } from './method.js';
 import { type PpoDiagnostics, explainedVariance } from './ppo-diagnostics.js';
@@ -259,18 +260,28 @@ export class PPO extends BaseAgent {
     // Advantages are normalized over the whole minibatch, before it is cut into shards.
     const advantages = Float64Array.from(batchIndices, (i) => rollout.advantages[i] as number);
     if (this.config.normAdv) normalize(advantages);
-    const shardCount = Math.min(this.updateThreads, batchIndices.length);
-    const shards: ShardArrays[] = [];
-    for (let s = 0; s < shardCount; s++) {
-      const from = Math.floor((s * batchIndices.length) / shardCount);
-      const to = Math.floor(((s + 1) * batchIndices.length) / shardCount);
-      const rows = batchIndices.slice(from, to);
+    // Positions into batchIndices: contiguous cuts, one per thread; or, on one thread with several
+    // candidate tasks per observation, groups by candidate count, each padded to its own largest k.
+    const cuts: number[][] = [];
+    const candidates = (i: number) => (rollout.observations[i] as ObservationLike).k;
+    if (this.updateThreads === 1 && candidates(batchIndices[0] as number) !== undefined) {
+      cuts.push(...groupByCandidates(batchIndices.map((i) => candidates(i) ?? 1)));
+    } else {
+      const shardCount = Math.min(this.updateThreads, batchIndices.length);
+      for (let s = 0; s < shardCount; s++) {
+        const from = Math.floor((s * batchIndices.length) / shardCount);
+        const to = Math.floor(((s + 1) * batchIndices.length) / shardCount);
+        cuts.push(Array.from({ length: to - from }, (_, p) => from + p));
+      }
+    }
+    const shards = cuts.map((positions): ShardArrays => {
+      const rows = positions.map((p) => batchIndices[p] as number);
       const batch = batchObservations(
         rows.map((i) => rollout.observations[i] as ObservationLike),
         this.network.config.taskFeatures,
         this.network.config.serverFeatures,
       );
-      shards.push({
+      return {
         batch,
         // Each observation's own action index, as the batch's column (the same index in a paper batch).
         actions: batchActions(
@@ -278,11 +289,11 @@ export class PPO extends BaseAgent {
           rows.map((i) => rollout.actions[i] as number),
         ),
         oldLogProbs: Float32Array.from(rows, (i) => rollout.logProbs[i] as number),
-        advantages: Float32Array.from(advantages.subarray(from, to)),
+        advantages: Float32Array.from(positions, (p) => advantages[p] as number),
         returns: Float32Array.from(rows, (i) => rollout.returns[i] as number),
         weight: rows.length / batchIndices.length,
-      });
-    }
+      };
+    });
     const { gradients, diagnostics } = this.gradients.compute(shards, epoch, this.optimizer.parameters);
     // A NaN or infinite loss stops training before the optimizer step: the last checkpoint stays good.
     const terms: [string, number][] = [

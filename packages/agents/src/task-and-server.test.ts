@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BanditVecEnv } from './internal/bandit-env.js';
 import { FeatureBuffer } from './feature-buffer.js';
 import { GradientThreads } from './gradient-threads.js';
+import { groupByCandidates } from './internal/candidate-groups.js';
 import { PairBanditVecEnv, type PairBanditOptions } from './internal/pair-bandit-env.js';
 import { packedParameters, randomPairMinibatch, shardOf } from './internal/random-minibatch.js';
 import { ShardChannel } from './internal/shard-channel.js';
@@ -115,6 +116,48 @@ describe('the gradient of a task-and-server minibatch', () => {
       expect(Math.abs(split.diagnostics[name] - value), name).toBeLessThan(1e-5 * Math.max(1, Math.abs(value)));
     }
     expect(whole.diagnostics.srrDecorrelation).toBeGreaterThan(0);
+  });
+
+  it('grouped by candidate count (padded separately, one tape), gives the whole padded minibatch gradient', () => {
+    const rows = 64;
+    const data = randomPairMinibatch(12, rows, 6, LAYOUT);
+    const whole = ppoShardGradients(network, shardOf(data, 0, rows, rows), settings, null);
+    // One group per candidate count (what groupByCandidates picks when padding is dear).
+    const groups = [1, 2, 3, 4].map((k) => data.observations.flatMap((obs, p) => (obs.k === k ? [p] : [])));
+    expect(groups.every((g) => g.length > 0)).toBe(true);
+    const shards = groups.map((positions) => {
+      const subset = {
+        observations: positions.map((p) => data.observations[p] as ObservationLike),
+        actions: Int32Array.from(positions, (p) => data.actions[p] as number),
+        oldLogProbs: Float32Array.from(positions, (p) => data.oldLogProbs[p] as number),
+        advantages: Float32Array.from(positions, (p) => data.advantages[p] as number),
+        returns: Float32Array.from(positions, (p) => data.returns[p] as number),
+      };
+      return { ...shardOf(subset, 0, positions.length, positions.length), weight: positions.length / rows };
+    });
+    const grouped = ppoShardGradients(network, shards, settings, null);
+    const scale = whole.gradients.reduce((a: number, g: number) => Math.max(a, Math.abs(g)), 0);
+    for (let i = 0; i < whole.gradients.length; i++) expect(Math.abs((grouped.gradients[i] as number) - (whole.gradients[i] as number))).toBeLessThan(1e-4 * scale);
+    for (const [name, value] of Object.entries(whole.diagnostics) as [keyof MinibatchDiagnostics, number][]) {
+      expect(Math.abs(grouped.diagnostics[name] - value), name).toBeLessThan(1e-5 * Math.max(1, Math.abs(value)));
+    }
+  });
+
+  it('groups rows by candidate count where padding costs more than another pass', () => {
+    const partition = (ks: number[]) => groupByCandidates(ks);
+    // Every row exactly once, in order within a group, groups in increasing k.
+    const ks = Array.from({ length: 256 }, (_, i) => [1, 1, 2, 1, 8, 3, 1, 5][i % 8] as number);
+    const groups = partition(ks);
+    expect(groups.flat().sort((a, b) => a - b)).toEqual(ks.map((_, i) => i));
+    for (const group of groups) expect(group).toEqual([...group].sort((a, b) => a - b));
+    const largest = groups.map((g) => Math.max(...g.map((i) => ks[i] as number)));
+    expect(largest).toEqual([...largest].sort((a, b) => a - b));
+    expect(groups.length).toBeGreaterThan(1);
+    // One k, or a few rows: one group (another pass would cost more than the padding).
+    expect(partition(new Array(256).fill(4))).toHaveLength(1);
+    expect(partition([1, 8, 1, 2])).toEqual([[0, 1, 2, 3]]);
+    // Most rows at k = 1 and a quarter at 8: two groups.
+    expect(partition(Array.from({ length: 256 }, (_, i) => (i % 4 === 0 ? 8 : 1))).map((g) => g.length)).toEqual([192, 64]);
   });
 
   it('SRR sees one row per present candidate', () => {
