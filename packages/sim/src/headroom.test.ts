@@ -11,7 +11,7 @@ import { checkTrace } from './trace.js';
 
 /** Fuzz settings: SCALE_DEEP=1 (`pnpm test:deep`) raises the number of generated cases. */
 const deep = process.env.SCALE_DEEP === '1';
-const runs = (ci: number): number => (deep ? ci * 20 : ci);
+const runs = (ci: number): number => (deep ? ci * 10 : ci);
 
 const server = (id: number, compute: number, memory = 80) => ({ id, tier: 'custom', compute, memory, idlePower: 0, busyPower: 0 });
 const single = (id: number, arrival: number, compute: number, memory = 1): Workflow => ({
@@ -20,7 +20,7 @@ const single = (id: number, arrival: number, compute: number, memory = 1): Workf
   tasks: [{ id: 0, compute, memory, output: 0, parents: [] }],
 });
 
-describe('responseTimeBound', { timeout: 120_000 }, () => {
+describe('responseTimeBound', { timeout: deep ? 3_600_000 : 120_000 }, () => {
   it('is the critical path of a lone chain, which one server achieves exactly', () => {
     // Chain 0 -> 1 -> 2 of 2, 4, 6 GFLOP on a server of speed 2: completions 1, 3, 6 after the arrival at 1.
     const chain: Workflow = {
@@ -120,7 +120,7 @@ describe('responseTimeBound', { timeout: 120_000 }, () => {
   });
 });
 
-describe('bestHeuristicInHindsight', { timeout: 120_000 }, () => {
+describe('bestHeuristicInHindsight', { timeout: deep ? 3_600_000 : 120_000 }, () => {
   it('runs each heuristic on the same episode and reports the best, never below the bound', () => {
     const config = { nodes: 6, seed: 2, horizon: 8, drain: true };
     const hindsight = bestHeuristicInHindsight(config);
