@@ -1,12 +1,14 @@
+import { DEFER } from './decision.js';
+
 /** An action that is not a valid assignment where validity is required (mask mode, or `assign`). */
 export class InvalidActionError extends Error {
   override readonly name = 'InvalidActionError';
   constructor(
     readonly server: number,
-    readonly reason: 'out-of-range' | 'down' | 'busy' | 'memory',
+    readonly reason: 'out-of-range' | 'down' | 'busy' | 'memory' | 'no-next-event',
     readonly time: number,
   ) {
-    super(`server ${server} is not a valid choice at t=${time}: ${REASONS[reason]}`);
+    super(`${server === DEFER ? 'defer' : `server ${server}`} is not a valid choice at t=${time}: ${REASONS[reason]}`);
   }
 }
 
@@ -15,6 +17,7 @@ const REASONS = {
   down: 'it is down',
   busy: 'it is running another task',
   memory: "the task's memory demand exceeds its memory",
+  'no-next-event': 'no event comes before the time limit',
 } as const;
 
 /** A task no server of the cluster can ever hold, which would deadlock a drained run. */

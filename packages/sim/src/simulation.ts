@@ -9,6 +9,7 @@ import { NOT_BUSY, ServerPool } from './internal/server-pool.js';
 import { initialMembership } from './internal/membership.js';
 import { DagTopology, orderWorkflows } from './internal/topology.js';
 import { exportTrace } from './internal/trace-export.js';
+import { DEFER } from './decision.js';
 import { EventKind, Kernel, type EventHandler } from './kernel.js';
 import type { Metrics } from './metrics.js';
 import { SimulationOptionsSchema, type SimulationOptions, type SimulationOptionsInput } from './options.js';
@@ -89,6 +90,15 @@ export class Simulation implements SimulationView {
   // Workflows (sorted index).
   private readonly workflowDoneCount: Int32Array;
   private readonly workflowEnds: Float64Array;
+  /** Total and not-yet-completed compute of each workflow (GFLOP). */
+  private readonly workflowTotalWork: Float64Array;
+  private readonly workflowUnfinishedWork: Float64Array;
+  // Response-time accounting, O(1) per event: the area under "arrived, unfinished tasks" up to now is
+  // completedResponseSum + unfinished * now - unfinishedArrivalSum (each task counts from its
+  // workflow's arrival to its completion).
+  private completedResponseSum = 0;
+  private unfinishedArrivalSum = 0;
+  private readyComputeSum = 0;
 
   private readonly kernel: Kernel;
   private readonly ready: ReadyQueue;
@@ -143,6 +153,13 @@ export class Simulation implements SimulationView {
     this.keySecondary = new Float64Array(taskCount);
     this.workflowDoneCount = new Int32Array(this.workflowCount);
     this.workflowEnds = new Float64Array(this.workflowCount).fill(Number.NaN);
+    this.workflowTotalWork = new Float64Array(this.workflowCount);
+    for (let w = 0; w < this.workflowCount; w++) {
+      let work = 0;
+      for (let t = topology.workflowFirstTask[w] as number; t < (topology.workflowFirstTask[w + 1] as number); t++) work += topology.taskCompute[t] as number;
+      this.workflowTotalWork[w] = work;
+    }
+    this.workflowUnfinishedWork = Float64Array.from(this.workflowTotalWork);
     this.ready = new ReadyQueue(this.keyPrimary, this.keySecondary);
     this.pool = new ServerPool(servers);
     this.classCount = this.pool.classCount;
@@ -265,10 +282,77 @@ export class Simulation implements SimulationView {
     const reason = this.invalidReason(server);
     if (reason === null) return this.assign(server);
     if (this.options.invalidAction === 'mask' || reason === 'out-of-range') throw new InvalidActionError(server, reason, this.kernel.now);
+    this.rejectChoice();
+    return null;
+  }
+
+  /**
+   * `act` for any ready task: valid, as `assignTask`; invalid in penalize mode, the clock moves by
+   * `invalidActionDelay` and null is returned; invalid in mask mode (or no such server),
+   * `InvalidActionError`. A task that is not ready is a `SimulationStateError`.
+   */
+  actTask(task: number, server: number): Assignment | null {
+    if (this.pendingTask < 0) throw new SimulationStateError('actTask() needs a pending decision: call next() first');
+    if (!Number.isInteger(task) || task < 0 || task >= this.taskCount || this.status[task] !== TaskStatus.Ready) {
+      throw new SimulationStateError(`actTask(): task ${task} is not ready at t=${this.kernel.now}`);
+    }
+    const reason = this.invalidReasonFor(task, server);
+    if (reason === null) return this.startTask(task, task === this.pendingTask ? this.pendingPosition : this.readyPosition(task), server);
+    if (this.options.invalidAction === 'mask' || reason === 'out-of-range') throw new InvalidActionError(server, reason, this.kernel.now);
+    this.rejectChoice();
+    return null;
+  }
+
+  /**
+   * An agent's "defer", valid or not. Valid when `canDefer()`: as `deferToNextEvent`, returns true.
+   * Invalid in penalize mode: counted as an invalid choice, the clock moves by `invalidActionDelay`,
+   * returns false. Invalid in mask mode: `InvalidActionError` (server `DEFER`, reason 'no-next-event').
+   */
+  actDefer(): boolean {
+    if (this.pendingTask < 0) throw new SimulationStateError('actDefer() needs a pending decision: call next() first');
+    if (this.canDefer()) {
+      this.deferToNextEvent();
+      return true;
+    }
+    if (this.options.invalidAction === 'mask') throw new InvalidActionError(DEFER, 'no-next-event', this.kernel.now);
+    this.rejectChoice();
+    return false;
+  }
+
+  /**
+   * Whether deferring the pending decision can lead anywhere: a decision is pending and some event
+   * (completion, arrival, failure, leave or join) comes strictly before the time limit. The guard that
+   * keeps deferring agents' episodes finite: every valid defer moves the clock to a queued event, and
+   * the queue before the limit is finite.
+   */
+  canDefer(): boolean {
+    return this.pendingTask >= 0 && this.kernel.nextTime() < this.timeLimit;
+  }
+
+  /** Time of the next queued event (+Infinity when none); stale completions of interrupted attempts included. */
+  get nextEventTime(): number {
+    return this.kernel.nextTime();
+  }
+
+  /**
+   * The area under the number of arrived, unfinished tasks from 0 to now (task-seconds): the response
+   * times of completed tasks plus the ages of the unfinished ones (a task's age counts from its
+   * workflow's arrival). After a drained run, the sum of all response times. O(1).
+   */
+  get responseTimeArea(): number {
+    return this.completedResponseSum + (this.arrivedTasks - this.doneTasks) * this.kernel.now - this.unfinishedArrivalSum;
+  }
+
+  /** Total compute of the ready tasks (GFLOP). */
+  get readyWork(): number {
+    return this.readyComputeSum;
+  }
+
+  /** A penalized invalid choice: counted, and the clock moves by `invalidActionDelay`. */
+  private rejectChoice(): void {
     this.invalidActions++;
     this.decisions++;
     this.wait(this.options.invalidActionDelay);
-    return null;
   }
 
   /** Moves the clock by `dt` (at most to the time limit), processing every event in between. */
@@ -385,6 +469,14 @@ export class Simulation implements SimulationView {
 
   workflowEnd(workflow: number): number {
     return this.workflowEnds[workflow] as number;
+  }
+
+  workflowWork(workflow: number): number {
+    return this.workflowTotalWork[workflow] as number;
+  }
+
+  workflowRemainingWork(workflow: number): number {
+    return this.workflowUnfinishedWork[workflow] as number;
   }
 
   // SimulationView: servers and classes.
@@ -593,6 +685,7 @@ export class Simulation implements SimulationView {
     this.ready.removeAt(position);
     this.pendingTask = -1;
     this.readyTasks--;
+    this.readyComputeSum = this.readyTasks === 0 ? 0 : this.readyComputeSum - (this.topology.taskCompute[task] as number);
     this.runningTasks++;
     this.decisions++;
     this.status[task] = TaskStatus.Running;
@@ -629,6 +722,7 @@ export class Simulation implements SimulationView {
   private makeReady(task: number): void {
     this.status[task] = TaskStatus.Ready;
     this.readyTasks++;
+    this.readyComputeSum += this.topology.taskCompute[task] as number;
     if (this.options.taskSelector === 'longest-path') {
       this.keyPrimary[task] = -(this.topology.taskHops[task] as number);
     } else {
@@ -664,7 +758,12 @@ export class Simulation implements SimulationView {
     }
     const w = topology.taskWorkflow[task] as number;
     this.workflowDoneCount[w] = (this.workflowDoneCount[w] as number) + 1;
-    if (this.workflowDoneCount[w] === topology.workflowSize(w)) this.workflowEnds[w] = now;
+    const finished = this.workflowDoneCount[w] === topology.workflowSize(w);
+    if (finished) this.workflowEnds[w] = now;
+    this.workflowUnfinishedWork[w] = finished ? 0 : (this.workflowUnfinishedWork[w] as number) - (topology.taskCompute[task] as number);
+    const arrival = (this.workflows[w] as Workflow).arrival;
+    this.completedResponseSum += now - arrival;
+    this.unfinishedArrivalSum = this.doneTasks === this.arrivedTasks ? 0 : this.unfinishedArrivalSum - arrival;
   }
 
   private onFailure(server: number): void {
@@ -705,6 +804,7 @@ export class Simulation implements SimulationView {
     const first = this.topology.workflowFirstTask[index] as number;
     const last = this.topology.workflowFirstTask[index + 1] as number;
     this.arrivedTasks += last - first;
+    this.unfinishedArrivalSum += (last - first) * now;
     for (let t = first; t < last; t++) {
       this.readyAt[t] = now;
       if (this.pending[t] === 0) this.makeReady(t);

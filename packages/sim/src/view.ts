@@ -54,6 +54,15 @@ export interface SimulationView {
   /** Decisions held until the next event (`deferToNextEvent`). */
   readonly deferrals: number;
   readonly interruptedAttempts: number;
+  /**
+   * Area under the number of arrived, unfinished tasks from 0 to now (task-seconds): completed tasks'
+   * response times plus unfinished tasks' ages. After a drained run, the sum of all response times.
+   */
+  readonly responseTimeArea: number;
+  /** Total compute of the ready tasks (GFLOP). */
+  readonly readyWork: number;
+  /** Time of the next queued event, +Infinity when none. */
+  readonly nextEventTime: number;
 
   // Tasks.
   /** Compute demand c_i (GFLOP). */
@@ -101,6 +110,10 @@ export interface SimulationView {
   workflowProgress(workflow: number): number;
   /** When its last task completed, NaN until then. */
   workflowEnd(workflow: number): number;
+  /** Total compute of the workflow's tasks (GFLOP). */
+  workflowWork(workflow: number): number;
+  /** Compute of the workflow's tasks not yet completed (GFLOP; running and interrupted ones included). */
+  workflowRemainingWork(workflow: number): number;
 
   // Servers.
   /** Compute speed C_j (GFLOP/s). */
@@ -159,4 +172,6 @@ export interface SimulationView {
   isValidFor(task: number, server: number): boolean;
   /** Why `server` is not valid for the pending task, or null when it is. */
   invalidReason(server: number): InvalidActionError['reason'] | null;
+  /** A decision is pending and an event comes strictly before the time limit (what makes deferring valid). */
+  canDefer(): boolean;
 }
