@@ -3,6 +3,15 @@
  * paper's collect and update sizes (4 envs x 256 steps, 8 passes of minibatch 256) for a few epochs
  * and prints end-to-end env steps per second (simulation, rollout and update together), one JSON line.
  * Usage: bench.ts [--epochs E] [--backend wasm|cpu] [--method m] [--update-epochs k] [--minibatch B] [--update-threads T] [--runs R]
+ *                 [--env synthetic] [--candidates K]
+ *
+ * A method with task-and-server actions (`scale-rt`, `crossattn-rt`) with `--env synthetic` trains on
+ * `PairBanditVecEnv` at N = 16 instead of the simulator: k candidates per decision drawn from the
+ * candidate counts of the paper workload's decisions at N = 16 (measured below), capped at
+ * `--candidates` (default: the method's cap, 4 for the response-time presets), with defer, a
+ * 4-value global context and pair features. The env costs next to nothing there, so the figure is
+ * the agent's side: acting, batching and the update.
+ * `cpuStepsPerSec` divides by this process's CPU time rather than wall time (the machine is shared).
  *
  * `--runs R` (R > 1) trains R independent runs at once, one process each (how `scale reproduce` uses
  * the cores: a run per worker), and also prints their summed steps/s as `ppo-train-parallel`.
@@ -10,7 +19,15 @@
 import { spawn } from 'node:child_process';
 import { VectorEnv } from '@scale/env';
 import { useBackend } from '@scale/model';
-import { PPO, resolveMethod } from '../src/index.js';
+import { PPO, type VecEnvLike, resolveMethod } from '../src/index.js';
+import { PairBanditVecEnv } from '../src/internal/pair-bandit-env.js';
+
+/**
+ * Share of decisions with k = 1, 2, ... ready tasks that have a valid server, paper workload at
+ * N = 16 (lambda_16 = 1.25, horizon 100 s, seeds 1-4, 2,514 decisions, the fastest valid server
+ * taken): 50.4% have one, 16.7% two, 18.8% eight or more.
+ */
+const N16_CANDIDATES = [50.4, 16.7, 5.5, 2.6, 2.3, 2.5, 1.2, 18.8];
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -45,16 +62,29 @@ if (runs > 1) {
 }
 const backend = await useBackend(flag('--backend', 'wasm'));
 const nodes = 16;
-const env = new VectorEnv(4, { nodes });
+const method = resolveMethod(flag('--method', 'scale'));
+const taskAndServer = method.env?.actions === 'task-and-server';
+const candidates = Number(flag('--candidates', String(method.env?.candidates ?? 8)));
+const synthetic = flag('--env', 'vector') === 'synthetic';
+if (taskAndServer && !synthetic) throw new Error('bench: a task-and-server method runs with --env synthetic');
+const globalFeatures = 4;
+const weights = N16_CANDIDATES.slice(0, candidates);
+weights[candidates - 1] = N16_CANDIDATES.slice(candidates - 1).reduce((a, b) => a + b, 0);
+const env: VecEnvLike = synthetic
+  ? new PairBanditVecEnv(4, { servers: nodes, candidates, defer: method.env?.defer === true, globalFeatures, pairs: true, length: 256, seed: 42, candidateWeights: weights })
+  : new VectorEnv(4, { nodes });
+const model = taskAndServer ? { actions: 'task-and-server' as const, defer: method.env?.defer === true, globalFeatures, pairFeatures: 1 as const, candidates } : {};
 const updateThreads = Number(flag('--update-threads', '1'));
-const agent = new PPO(env, resolveMethod(flag('--method', 'scale')), { seed: 42, mask: false, updateThreads, config: { updateEpochs: Number(flag('--update-epochs', '8')), minibatchSize: Number(flag('--minibatch', '256')) } });
+const agent = new PPO(env, method, { seed: 42, mask: taskAndServer, updateThreads, model, config: { updateEpochs: Number(flag('--update-epochs', '8')), minibatchSize: Number(flag('--minibatch', '256')) } });
 // The first epoch warms up JIT and wasm; measure the rest.
 await agent.learn({ epochs: 1 });
+const cpuStart = process.cpuUsage();
 const start = performance.now();
 const stepsBefore = agent.globalStep;
 const rates: number[] = [];
 await agent.learn({ epochs: epochs + 1, callbacks: [{ onEpoch: (m) => void rates.push(m.stepsPerSec) }] });
 const seconds = (performance.now() - start) / 1000;
+const cpu = process.cpuUsage(cpuStart);
 const steps = agent.globalStep - stepsBefore;
 console.log(
   JSON.stringify({
@@ -66,7 +96,9 @@ console.log(
     updateThreads,
     epochs,
     steps,
+    ...(taskAndServer ? { env: 'synthetic', candidates } : {}),
     stepsPerSec: Math.round(steps / seconds),
+    cpuStepsPerSec: Math.round(steps / ((cpu.user + cpu.system) / 1e6)),
     perEpochStepsPerSec: rates.map((r) => Math.round(r)),
   }),
 );

@@ -1,18 +1,18 @@
 // How PPO cuts a task-and-server minibatch into groups padded separately (see ppoShardGradients).
 
 /**
- * The cost model, in units of one candidate's pass through the encoder blocks (one query row, about
- * 18 us at N = 16 on the 2-core machine): a row costs `ROW_COST` (its servers, heads and loss) plus
- * one per padded candidate slot, and a group `GROUP_COST` (tfjs's per-op dispatch of one more
- * forward and backward pass). Measured on batch-256 PPO steps at N = 16 (k = 1: 15.7 ms, +4.5 ms per
- * candidate slot; an 8-row step about 2 ms).
+ * The cost model, in units of one padded candidate slot of one row (about 6 us of a batch-256 PPO
+ * step at N = 16): a row costs `ROW_COST` (its servers, its first candidate, the heads and the loss)
+ * plus one per further candidate slot, and a group `GROUP_COST` (one more forward and backward pass
+ * of tfjs ops). Measured on the agents' bench at N = 16, 2-core machine: a step costs 18.4 ms with
+ * k = 1 and 29.7 ms padded to k = 8 (+11 ms for 256 x 7 slots).
  */
-const ROW_COST = 2.5;
-const GROUP_COST = 110;
+const ROW_COST = 11;
+const GROUP_COST = 400;
 
 /**
  * The rows (positions into `candidates`, each row's k) grouped so that the summed cost
- * `GROUP_COST + rows * (ROW_COST + largest k)` over groups is least: groups are ranges of k (the
+ * `GROUP_COST + rows * (ROW_COST + largest k - 1)` over groups is least: groups are ranges of k (the
  * optimum has that form), found exactly by dynamic programming over the distinct k values. Rows keep
  * their order within a group; groups come in increasing k. Deterministic.
  */
@@ -34,7 +34,7 @@ export function groupByCandidates(candidates: ArrayLike<number>): number[][] {
     let rows = 0;
     for (let i = j; i >= 1; i--) {
       rows += (byK.get(ks[i - 1] as number) as number[]).length;
-      const cost = (best[i - 1] as number) + GROUP_COST + rows * (ROW_COST + (ks[j - 1] as number));
+      const cost = (best[i - 1] as number) + GROUP_COST + rows * (ROW_COST + (ks[j - 1] as number) - 1);
       if (cost < (best[j] as number)) {
         best[j] = cost;
         from[j] = i - 1;

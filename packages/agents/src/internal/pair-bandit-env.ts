@@ -19,6 +19,11 @@ export interface PairBanditOptions {
   readonly seed?: number;
   /** Simulated seconds each step reports as `info.elapsed`. */
   readonly elapsed?: number;
+  /**
+   * Relative frequencies of k = 1..candidates (default: uniform); e.g. the candidate counts of a
+   * workload's decisions, for benchmarks.
+   */
+  readonly candidateWeights?: readonly number[];
 }
 
 /**
@@ -41,7 +46,8 @@ export class PairBanditVecEnv implements VecEnvLike {
     readonly numEnvs: number,
     options: PairBanditOptions,
   ) {
-    this.options = { deferReward: 0.3, globalFeatures: 0, pairs: false, length: 4, seed: 0, elapsed: 1, ...options };
+    this.options = { deferReward: 0.3, globalFeatures: 0, pairs: false, length: 4, seed: 0, elapsed: 1, candidateWeights: new Array<number>(options.candidates).fill(1), ...options };
+    if (this.options.candidateWeights.length !== options.candidates) throw new RangeError(`candidateWeights: expected ${options.candidates} weights, received ${this.options.candidateWeights.length}`);
     this.rng = new Rng(this.options.seed).child('pair-bandit');
     this.t = new Array<number>(numEnvs).fill(0);
     this.returns = new Array<number>(numEnvs).fill(0);
@@ -50,11 +56,11 @@ export class PairBanditVecEnv implements VecEnvLike {
 
   /** A fresh situation for every env; returns the packed observation (candidate 0's paper layout). */
   private draw(): VectorObservation {
-    const { servers: n, candidates, defer, globalFeatures, pairs } = this.options;
+    const { servers: n, defer, globalFeatures, pairs } = this.options;
     this.current = [];
     this.best = [];
     for (let i = 0; i < this.numEnvs; i++) {
-      const k = this.rng.int(1, candidates);
+      const k = this.drawK();
       const best = { candidate: this.rng.int(0, k - 1), server: this.rng.int(0, n - 1) };
       const tasks = new Float32Array(k * 5);
       for (let c = 0; c < k; c++) {
@@ -88,6 +94,17 @@ export class PairBanditVecEnv implements VecEnvLike {
       servers.set(obs.servers, i * n * 5);
     });
     return { task, servers, mask: new Uint8Array(k * n).fill(1), n: new Int32Array(k).fill(n), offsets: Int32Array.from({ length: k + 1 }, (_, i) => i * n), uniformN: n };
+  }
+
+  /** k in 1..candidates, by `candidateWeights`. */
+  private drawK(): number {
+    const weights = this.options.candidateWeights;
+    let u = this.rng.next() * weights.reduce((a, b) => a + b, 0);
+    for (let k = 1; k <= weights.length; k++) {
+      u -= weights[k - 1] as number;
+      if (u < 0) return k;
+    }
+    return weights.length;
   }
 
   view(_obs: VectorObservation, i: number): ObservationLike {
