@@ -6,7 +6,7 @@ import { type CommonAgentOptions, rngFrom } from './base-agent.js';
 import { NonFiniteLossError } from './errors.js';
 import { NetworkPolicy } from './policy.js';
 import { randomAction } from './internal/sampling.js';
-import type { Method } from './method.js';
+import { type Method, methodModelLayout } from './method.js';
 import { OffPolicyAgent, type OffPolicySchedule, OffPolicyScheduleSchema } from './off-policy.js';
 import { ReplayBuffer, type Transition } from './replay-buffer.js';
 import type { VecEnvLike } from './types.js';
@@ -67,7 +67,7 @@ export class DQN extends OffPolicyAgent {
     if (method.srr !== null) throw new Error('DQN: SRR is defined for PPO minibatches only (method.srr must be null)');
     this.config = parseConfig(DqnConfigSchema, options.config ?? {}, 'dqn');
     this.schedule = this.config;
-    const modelConfig = { ...options.model, encoder: method.encoder, outputs: { policy: false, value: false, q: true }, seed: options.seed };
+    const modelConfig = { ...methodModelLayout(method), ...options.model, encoder: method.encoder, outputs: { policy: false, value: false, q: true }, seed: options.seed };
     this.network = new Network(modelConfig);
     this.target = new Network(modelConfig);
     this.target.params.copyFrom(this.network.params);

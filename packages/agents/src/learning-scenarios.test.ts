@@ -64,7 +64,7 @@ describe('ordering ready tasks (response-time reward, task-and-server actions)',
   });
 
   it('PPO learns to run the shortest ready task first', async () => {
-    const agent = new PPO(new ScenarioVecEnv(4, options), resolveMethod('crossattn-rt'), { seed: 2, mask: true, config: TRAIN, model: { actions: 'task-and-server', candidates: 4 } });
+    const agent = new PPO(new ScenarioVecEnv(4, options), resolveMethod('crossattn-rt'), { seed: 2, mask: true, config: TRAIN, model: { defer: false } });
     await agent.learn({ epochs: 30 });
     const episode = greedyEpisode(options, (obs) => agent.act([obs], { deterministic: true })[0] as number);
     // Every choice among several candidates takes the one with the least compute (task feature 0).

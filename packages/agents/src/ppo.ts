@@ -9,7 +9,7 @@ import { computeGae } from './gae.js';
 import { GradientThreads } from './gradient-threads.js';
 import { groupByCandidates } from './internal/candidate-groups.js';
 import { copyObservation } from './internal/observations.js';
-import type { Discount, Method } from './method.js';
+import { type Discount, type Method, methodModelLayout } from './method.js';
 import { type PpoDiagnostics, explainedVariance } from './ppo-diagnostics.js';
 import { type GradientComputer, type MinibatchDiagnostics, type PpoShardSettings, type ShardArrays, SingleThreadGradients } from './ppo-gradient.js';
 import { NetworkPolicy } from './policy.js';
@@ -60,7 +60,11 @@ export type PpoConfigInput = z.input<typeof PpoConfigSchema>;
 
 export interface PpoOptions extends CommonAgentOptions {
   readonly config?: PpoConfigInput;
-  /** Network overrides (encoder, widths); `servers` is required for the MLP encoder. */
+  /**
+   * Network overrides (widths, issue 14's layout); `servers` is required for the MLP encoder. The
+   * method's `env` supplies `actions`, `defer` and `candidates` (`methodModelLayout`) unless given
+   * here; the feature widths must match the env's observations.
+   */
   readonly model?: Omit<ModelConfigInput, 'encoder' | 'outputs' | 'seed'>;
   /**
    * Threads that compute each minibatch's gradient (data parallel; default 1). With k > 1 this
@@ -121,7 +125,7 @@ export class PPO extends BaseAgent {
     this.config = parseConfig(PpoConfigSchema, options.config ?? {}, 'ppo');
     this.discount = this.config.discount ?? method.discount ?? 'per-step';
     this.srr = method.srr;
-    this.network = new Network({ ...options.model, encoder: method.encoder, outputs: { policy: true, value: true, q: false }, seed: options.seed });
+    this.network = new Network({ ...methodModelLayout(method), ...options.model, encoder: method.encoder, outputs: { policy: true, value: true, q: false }, seed: options.seed });
     this.fast = new FastNetwork(this.network);
     this.optimizer = new PackedAdam(this.network.trainableVariables(), { epsilon: this.config.adamEpsilon, maxGradNorm: this.config.maxGradNorm });
     const root = new Rng(options.seed);

@@ -6,7 +6,7 @@ import { type CommonAgentOptions, rngFrom } from './base-agent.js';
 import { NonFiniteLossError } from './errors.js';
 import { NetworkPolicy } from './policy.js';
 import { randomAction } from './internal/sampling.js';
-import type { Method } from './method.js';
+import { type Method, methodModelLayout } from './method.js';
 import { OffPolicyAgent, type OffPolicySchedule, OffPolicyScheduleSchema } from './off-policy.js';
 import { ReplayBuffer, type Transition } from './replay-buffer.js';
 import type { VecEnvLike } from './types.js';
@@ -71,7 +71,7 @@ export class SAC extends OffPolicyAgent {
     if (method.srr !== null) throw new Error('SAC: SRR is defined for PPO minibatches only (method.srr must be null)');
     this.config = parseConfig(SacConfigSchema, options.config ?? {}, 'sac');
     this.schedule = { ...this.config, nStep: 1 };
-    const base = { ...options.model, encoder: method.encoder };
+    const base = { ...methodModelLayout(method), ...options.model, encoder: method.encoder };
     this.actor = new Network({ ...base, outputs: { policy: true, value: false, q: false }, seed: options.seed });
     this.q1 = new Network({ ...base, outputs: { policy: false, value: false, q: true }, seed: options.seed + 1 });
     this.q2 = new Network({ ...base, outputs: { policy: false, value: false, q: true }, seed: options.seed + 2 });
