@@ -8,6 +8,7 @@ import { GradientThreads } from './gradient-threads.js';
 import { groupByCandidates } from './internal/candidate-groups.js';
 import { PairBanditVecEnv, type PairBanditOptions } from './internal/pair-bandit-env.js';
 import { packedParameters, randomPairMinibatch, shardOf } from './internal/random-minibatch.js';
+import { copyObservation, isPaperObservation, observationFromJson, observationToJson } from './internal/observations.js';
 import { ShardChannel } from './internal/shard-channel.js';
 import { resolveMethod } from './method.js';
 import { policyFromNetwork } from './policy.js';
@@ -219,6 +220,17 @@ describe('DQN and SAC with task-and-server actions and defer', () => {
     await agent.learn({ epochs: 8 });
     expect(greedyHits(agent, 60)).toBeGreaterThanOrEqual(0.9);
     agent.dispose();
+  });
+
+  it("observations copy and cross JSON whole (the off-policy agents' checkpointed n-step windows)", () => {
+    const paper = { task: Float32Array.of(1, 2, 3, 4, 5), servers: new Float32Array(10).fill(0.5), mask: Uint8Array.of(1, 0), n: 2 };
+    for (const obs of [paper, ...randomPairMinibatch(2, 4, 5, LAYOUT).observations]) {
+      expect(copyObservation(obs)).toEqual(obs);
+      expect(observationFromJson(JSON.parse(JSON.stringify(observationToJson(obs))))).toEqual(obs);
+    }
+    expect(Object.keys(copyObservation(paper))).toEqual(['task', 'servers', 'mask', 'n']);
+    expect(isPaperObservation(paper)).toBe(true);
+    expect(isPaperObservation({ ...paper, defer: false })).toBe(false);
   });
 
   it('the replay buffer checkpoints task-and-server observations whole (and paper ones in the paper layout)', () => {
