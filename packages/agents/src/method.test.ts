@@ -14,7 +14,7 @@ describe('methods', () => {
     const scaleRt = resolveMethod('scale-rt');
     expect(scaleRt).toMatchObject({ agent: 'ppo', encoder: 'cross-attention', discount: 'per-second' });
     expect(scaleRt.srr).not.toBeNull();
-    expect(scaleRt.env).toEqual({ reward: 'response-time', features: 'queue-aware', actions: 'task-and-server', defer: true, candidates: 4 });
+    expect(scaleRt.env).toEqual({ objective: 'response-time', observation: 'queue-aware', actions: 'task-and-server', defer: true, candidates: 4 });
     expect(resolveMethod('crossattn-rt')).toEqual({ ...scaleRt, srr: null });
     expect(methodModelLayout(scaleRt)).toEqual({ actions: 'task-and-server', defer: true, candidates: 4 });
     expect(Object.keys(METHOD_PRESETS)).toContain('scale-rt');

@@ -10,16 +10,16 @@ export const DiscountSchema = z.enum(['per-step', 'per-second']);
 export type Discount = z.output<typeof DiscountSchema>;
 
 /**
- * The env settings a method needs (issue 14's swaps, named as the `scale` CLI's flags). The caller
- * that builds the env applies them (`--reward`, `--features`, `--actions`, `--defer`), and builds the
- * model config to match (`actions`, `defer`, and the env's feature widths). Absent = the paper's.
+ * The env settings a method needs (issue 14's swaps), named and valued as `@scale/env`'s config
+ * fields, so the caller that builds the env spreads them into its config (`{ ...envConfig,
+ * ...method.env }`). Absent = the paper's.
  */
 export const MethodEnvSchema = z
   .object({
     /** `paper` (eq. 2) or `response-time` (minus the area under the number of unfinished tasks). */
-    reward: z.enum(['paper', 'response-time']).optional(),
+    objective: z.enum(['paper', 'response-time']).optional(),
     /** `paper` (5 task + 5 server features) or `queue-aware` (plus backlog, waits, free times, global context). */
-    features: z.enum(['paper', 'queue-aware']).optional(),
+    observation: z.enum(['paper', 'queue-aware']).optional(),
     /** `server` (level 1 picks the task) or `task-and-server` (the agent scores every pair). */
     actions: z.enum(['server', 'task-and-server']).optional(),
     /** One extra action: hold the decision until the next event. */
@@ -68,7 +68,7 @@ export type MethodInput = z.input<typeof MethodSchema>;
  * (task, server) pairs and able to wait, and per-second discounting (decisions per second grow with
  * N; a per-decision gamma would shorten the horizon in seconds as the cluster grows).
  */
-const RESPONSE_TIME = { reward: 'response-time', features: 'queue-aware', actions: 'task-and-server', defer: true, candidates: 4 } as const;
+const RESPONSE_TIME = { objective: 'response-time', observation: 'queue-aware', actions: 'task-and-server', defer: true, candidates: 4 } as const;
 
 /** The paper's six methods, the cross-attention variants of DQN and SAC the swap gives for free, and issue 14's. */
 export const METHOD_PRESETS = {
