@@ -9,7 +9,7 @@ import { computeGae } from './gae.js';
 import { GradientThreads } from './gradient-threads.js';
 import { groupByCandidates } from './internal/candidate-groups.js';
 import { copyObservation } from './internal/observations.js';
-import { type Discount, type Method, methodModelLayout } from './method.js';
+import { type Discount, DiscountSchema, type Method, methodModelLayout } from './method.js';
 import { type PpoDiagnostics, explainedVariance } from './ppo-diagnostics.js';
 import { type GradientComputer, type MinibatchDiagnostics, type PpoShardSettings, type ShardArrays, SingleThreadGradients } from './ppo-gradient.js';
 import { NetworkPolicy } from './policy.js';
@@ -34,7 +34,7 @@ export const PpoConfigSchema = z
      * decisions per second grow with N. Absent: the method's `discount`, else `per-step`. Optional,
      * not defaulted, so a paper run's stored config has no new key.
      */
-    discount: z.enum(['per-step', 'per-second']).optional(),
+    discount: DiscountSchema.optional(),
     /** Passes over each rollout (stated: 8). */
     updateEpochs: z.number().int().min(1).max(1000).default(8),
     /** Minibatch size (stated: 256, so 4 minibatches x 8 passes = 32 gradient steps per collect). */
