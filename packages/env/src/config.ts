@@ -34,9 +34,24 @@ export const FeatureScalesSchema = z
   .strict();
 export type FeatureScales = z.output<typeof FeatureScalesSchema>;
 
+/** Normalizers of the queue-aware features (observation.ts documents each feature). */
+export const QueueScalesSchema = z
+  .object({
+    /** Time normalizer (s): waits since ready and times until a server frees are divided by it. */
+    timeRef: z.number().positive().finite().default(10).describe('queue-aware features: time normalizer (s) for waits and free times'),
+    /** Window (s) over which the recent arrival rate is measured. */
+    arrivalWindow: z.number().positive().finite().default(10).describe('queue-aware features: window (s) of the recent offered load'),
+  })
+  .strict();
+export type QueueScales = z.output<typeof QueueScalesSchema>;
+
+/** Cap on candidate tasks in task-and-server mode (the model's limit too). */
+export const MAX_CANDIDATES = 64;
+
 /**
  * The env's config: the `scale-sim` flags in camelCase, plus `nodes` as a fixed N or a list to
- * sample from at each reset, the reward constants and the feature scales.
+ * sample from at each reset, the reward constants and the feature scales, and issue 14's swaps
+ * (`objective`, `observation`, `actions`, `defer`), each defaulting to the paper's.
  */
 export const EnvConfigSchema = SimConfigSchema.omit({ nodes: true, seed: true })
   .extend({
@@ -45,6 +60,33 @@ export const EnvConfigSchema = SimConfigSchema.omit({ nodes: true, seed: true })
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
     reward: RewardConfigSchema.prefault({}),
     features: FeatureScalesSchema.prefault({}),
+    objective: z
+      .enum(['paper', 'response-time'])
+      .default('paper')
+      .describe("reward: paper (eq. 2 per assignment) or response-time (minus the area under the number of arrived, unfinished tasks since the last decision, / responseTimeScale)"),
+    responseTimeScale: z
+      .number()
+      .positive()
+      .finite()
+      .default(10)
+      .describe('response-time reward: divisor of the area (task-seconds); by Little\'s law a decision costs about mean response time / scale'),
+    observation: z
+      .enum(['paper', 'queue-aware'])
+      .default('paper')
+      .describe("observation: paper (5 task + 5 server features) or queue-aware (plus workflow backlog, waits, free times, relative speeds and a global context)"),
+    queueScales: QueueScalesSchema.prefault({}),
+    actions: z
+      .enum(['server', 'task-and-server'])
+      .default('server')
+      .describe("actions: server (level 1 picks the task, the agent a server) or task-and-server (the agent picks a candidate task and a server)"),
+    defer: z.boolean().default(false).describe('one extra last action: hold the decision until the next event (masked when no event comes before the time limit)'),
+    candidates: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_CANDIDATES)
+      .default(8)
+      .describe('task-and-server: at most this many candidate tasks (the first ready tasks with a valid server, in level-1 order)'),
   })
   .strict();
 export type EnvConfig = z.output<typeof EnvConfigSchema>;

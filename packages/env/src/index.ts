@@ -5,10 +5,12 @@ export type { VectorEnvSnapshot, VectorObservation, VectorStepResult } from './v
 export { checkEnv, EnvCheckError } from './check-env.js';
 export type { EnvCheckReport } from './check-env.js';
 export { Discrete, ObservationSpace } from './spaces.js';
-export { observe, TASK_FEATURES, SERVER_FEATURES } from './observation.js';
+export { observe, TASK_FEATURES, SERVER_FEATURES, QUEUE_TASK_FEATURES, QUEUE_SERVER_FEATURES, GLOBAL_FEATURES } from './observation.js';
+export { envLayout, Featurizer } from './featurizer.js';
+export type { EnvLayout, LayoutSettings } from './featurizer.js';
 export type { Observation } from './observation.js';
-export { rewardParts, totalReward } from './reward.js';
+export { responseTimeParts, rewardParts, totalReward } from './reward.js';
 export type { RewardParts } from './reward.js';
-export { EnvConfigSchema, RewardConfigSchema, FeatureScalesSchema, resolveEnvConfig } from './config.js';
-export type { EnvConfig, EnvConfigInput, FeatureScales, RewardConfig } from './config.js';
+export { EnvConfigSchema, RewardConfigSchema, FeatureScalesSchema, QueueScalesSchema, MAX_CANDIDATES, resolveEnvConfig } from './config.js';
+export type { EnvConfig, EnvConfigInput, FeatureScales, QueueScales, RewardConfig } from './config.js';
 export { ActionOutOfRangeError, ResetNeededError } from './errors.js';

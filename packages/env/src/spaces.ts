@@ -1,5 +1,6 @@
 import { ConfigError, type Rng } from '@scale/workload';
-import { SERVER_FEATURES, TASK_FEATURES, type Observation } from './observation.js';
+import { envLayout, type EnvLayout } from './featurizer.js';
+import { SERVER_FEATURES, type Observation } from './observation.js';
 
 /** Gymnasium's Discrete(n): actions 0..n-1, with seeded, optionally masked sampling. */
 export class Discrete {
@@ -29,32 +30,66 @@ export class Discrete {
 }
 
 /**
- * The observation space of DESIGN.md section 2 for any N: shapes, finiteness and each feature's
- * documented range. Ratios (workflow completion, mask) are in [0, 1]; the rest are >= 0.
+ * The observation space of DESIGN.md section 2 for any N, in an env's layout (`envLayout`; the paper's
+ * by default): shapes, finiteness and each feature's documented range. Ratios (workflow completion,
+ * servers up, servers busy, mask) are in [0, 1]; the rest are >= 0 (`featurizer.ts` documents the
+ * queue-aware ranges).
  */
 export class ObservationSpace {
-  constructor(private readonly rng: Rng) {}
+  constructor(
+    private readonly rng: Rng,
+    readonly layout: EnvLayout = envLayout(),
+  ) {}
 
   /** Every way `obs` is outside the space (empty when it is inside). */
   violations(obs: Observation): string[] {
     const out: string[] = [];
+    const { taskFeatures: TF, serverFeatures: SF, globalFeatures: G } = this.layout;
+    const taskAndServer = this.layout.actions === 'task-and-server';
     const n = obs.n;
+    const k = taskAndServer ? (obs.k ?? -1) : 1;
     if (!Number.isInteger(n) || n < 0) out.push(`n must be an integer >= 0, got ${n}`);
-    if (!(obs.task instanceof Float32Array) || obs.task.length !== TASK_FEATURES) out.push(`task must be a Float32Array(${TASK_FEATURES})`);
-    if (!(obs.servers instanceof Float32Array) || obs.servers.length !== n * SERVER_FEATURES) out.push(`servers must be a Float32Array(${n} x ${SERVER_FEATURES})`);
-    if (!(obs.mask instanceof Uint8Array) || obs.mask.length !== n) out.push(`mask must be a Uint8Array(${n})`);
+    if (taskAndServer && (!Number.isInteger(k) || k < 1 || k > this.layout.candidates)) out.push(`k must be an integer in [1, ${this.layout.candidates}], got ${obs.k}`);
+    if (!taskAndServer && obs.k !== undefined) out.push('k must be absent with server actions');
+    if (!(obs.task instanceof Float32Array) || obs.task.length !== TF) out.push(`task must be a Float32Array(${TF})`);
+    if (!(obs.servers instanceof Float32Array) || obs.servers.length !== n * SF) out.push(`servers must be a Float32Array(${n} x ${SF})`);
+    const actions = k * n + (this.layout.defer ? 1 : 0);
+    if (!(obs.mask instanceof Uint8Array) || obs.mask.length !== actions) out.push(`mask must be a Uint8Array(${actions})`);
+    if ((obs.defer === true) !== this.layout.defer) out.push(`defer must be ${this.layout.defer ? 'true' : 'absent'}`);
+    if (taskAndServer) {
+      if (!(obs.tasks instanceof Float32Array) || obs.tasks.length !== k * TF) out.push(`tasks must be a Float32Array(${k} x ${TF})`);
+      if (!(obs.pairs instanceof Float32Array) || obs.pairs.length !== k * n) out.push(`pairs must be a Float32Array(${k} x ${n})`);
+    } else if (obs.tasks !== undefined || obs.pairs !== undefined) out.push('tasks and pairs must be absent with server actions');
+    if (G > 0 ? !(obs.global instanceof Float32Array) || obs.global.length !== G : obs.global !== undefined) out.push(G > 0 ? `global must be a Float32Array(${G})` : 'global must be absent');
     if (out.length > 0) return out;
-    obs.task.forEach((v, i) => {
-      if (!Number.isFinite(v) || v < 0) out.push(`task[${i}] = ${v} is not a finite number >= 0`);
+    const rows = obs.tasks ?? obs.task;
+    rows.forEach((v, i) => {
+      if (!Number.isFinite(v) || v < 0) out.push(`task ${Math.floor(i / TF)} [${i % TF}] = ${v} is not a finite number >= 0`);
     });
-    if ((obs.task[3] as number) > 1) out.push(`task[3] (workflow completion) = ${obs.task[3]} is above 1`);
-    obs.servers.forEach((v, i) => {
-      if (!Number.isFinite(v) || v < 0) out.push(`servers[${Math.floor(i / SERVER_FEATURES)}][${i % SERVER_FEATURES}] = ${v} is not a finite number >= 0`);
-    });
-    for (let a = 0; a < n; a++) {
-      if ((obs.servers[a * SERVER_FEATURES] as number) <= 0) out.push(`servers[${a}][0] (compute) must be > 0`);
-      if ((obs.servers[a * SERVER_FEATURES + 1] as number) <= 0) out.push(`servers[${a}][1] (memory) must be > 0`);
+    for (let c = 0; c < k; c++) {
+      const at = c * TF;
+      if ((rows[at + 3] as number) > 1) out.push(`task ${c} [3] (workflow completion) = ${rows[at + 3]} is above 1`);
+      // Queue-aware: the critical path from a task is part of its workflow's remaining work.
+      if (TF > 5 && (rows[at + 6] as number) > (rows[at + 5] as number)) out.push(`task ${c} [6] (critical path) = ${rows[at + 6]} exceeds [5] (remaining work) = ${rows[at + 5]}`);
     }
+    if (obs.tasks !== undefined) {
+      for (let i = 0; i < TF; i++) if (!Object.is(obs.tasks[i], obs.task[i])) out.push(`task[${i}] differs from tasks[${i}] (candidate 0)`);
+    }
+    obs.servers.forEach((v, i) => {
+      if (!Number.isFinite(v) || v < 0) out.push(`servers[${Math.floor(i / SF)}][${i % SF}] = ${v} is not a finite number >= 0`);
+    });
+    const speedColumn = taskAndServer ? SERVER_FEATURES - 1 : SERVER_FEATURES;
+    for (let a = 0; a < n; a++) {
+      if ((obs.servers[a * SF] as number) <= 0) out.push(`servers[${a}][0] (compute) must be > 0`);
+      if ((obs.servers[a * SF + 1] as number) <= 0) out.push(`servers[${a}][1] (memory) must be > 0`);
+      if (SF > speedColumn && (obs.servers[a * SF + speedColumn] as number) <= 0) out.push(`servers[${a}][${speedColumn}] (relative speed) must be > 0`);
+    }
+    obs.pairs?.forEach((v, i) => {
+      if (!Number.isFinite(v) || v < 0) out.push(`pairs[${i}] = ${v} is not a finite number >= 0`);
+    });
+    obs.global?.forEach((v, i) => {
+      if (!Number.isFinite(v) || v < 0 || ((i === 3 || i === 4) && v > 1)) out.push(`global[${i}] = ${v} is outside its range`);
+    });
     obs.mask.forEach((v, a) => {
       if (v !== 0 && v !== 1) out.push(`mask[${a}] = ${v} is not 0 or 1`);
     });
@@ -65,12 +100,26 @@ export class ObservationSpace {
     return this.violations(obs).length === 0;
   }
 
-  /** A random observation inside the space with `n` servers (and the given mask, if any). */
-  sample(options: { n?: number; mask?: Uint8Array } = {}): Observation {
-    const n = options.n ?? options.mask?.length ?? 16;
-    const task = Float32Array.from({ length: TASK_FEATURES }, (_, i) => (i === 3 ? this.rng.next() : this.rng.uniform(0, 2)));
-    const servers = Float32Array.from({ length: n * SERVER_FEATURES }, (_, i) => (i % SERVER_FEATURES < 2 ? this.rng.uniform(0.05, 1) : this.rng.uniform(0, 2)));
-    const mask = options.mask ? Uint8Array.from(options.mask) : Uint8Array.from({ length: n }, () => this.rng.int(0, 1));
-    return { task, servers, mask, n };
+  /** A random observation inside the space with `n` servers and `k` candidates (and the given mask, if any). */
+  sample(options: { n?: number; k?: number; mask?: Uint8Array } = {}): Observation {
+    const { taskFeatures: TF, serverFeatures: SF, globalFeatures: G, defer } = this.layout;
+    const taskAndServer = this.layout.actions === 'task-and-server';
+    const k = taskAndServer ? (options.k ?? 1) : 1;
+    const extra = defer ? 1 : 0;
+    const n = options.n ?? (options.mask ? (options.mask.length - extra) / k : 16);
+    const taskValue = (i: number): number => (i === 3 ? this.rng.next() : i === 6 ? 0 : this.rng.uniform(0, 2));
+    const tasks = Float32Array.from({ length: k * TF }, (_, i) => taskValue(i % TF));
+    const servers = Float32Array.from({ length: n * SF }, (_, i) => (i % SF < 2 || i % SF === SERVER_FEATURES - (taskAndServer ? 1 : 0) ? this.rng.uniform(0.05, 1) : this.rng.uniform(0, 2)));
+    const mask = options.mask ? Uint8Array.from(options.mask) : Uint8Array.from({ length: k * n + extra }, () => this.rng.int(0, 1));
+    const task = tasks.slice(0, TF);
+    return {
+      task,
+      servers,
+      mask,
+      n,
+      ...(taskAndServer ? { k, tasks, pairs: Float32Array.from({ length: k * n }, () => this.rng.uniform(0, 1)) } : {}),
+      ...(G > 0 ? { global: Float32Array.from({ length: G }, (_, i) => (i === 3 || i === 4 ? this.rng.next() : this.rng.uniform(0, 2))) } : {}),
+      ...(defer ? { defer: true } : {}),
+    };
   }
 }

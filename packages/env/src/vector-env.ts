@@ -1,12 +1,14 @@
 import { ConfigError } from '@scale/workload';
 import type { EnvConfigInput } from './config.js';
 import { type EnvSnapshot, SchedulingEnv, type StepInfo } from './env.js';
-import { SERVER_FEATURES, TASK_FEATURES, type Observation } from './observation.js';
+import type { Observation } from './observation.js';
 
 /**
  * k observations packed into flat arrays. Server rows of env i are rows offsets[i]..offsets[i+1]-1
- * of `servers` (and entries of `mask`). When every env has the same N, `uniformN` is that N and
- * `servers` is a plain k x N x 5 tensor.
+ * of `servers` (and, in the paper's layout, entries of `mask`). When every env has the same N,
+ * `uniformN` is that N and `servers` is a plain k x N x SF tensor. `task` holds each env's (candidate
+ * 0's) task features. With issue 14's layouts (task-and-server, defer, queue-aware) the optional
+ * fields carry the rest; `VectorEnv.view` reads any layout back.
  */
 export interface VectorObservation {
   readonly task: Float32Array;
@@ -15,6 +17,18 @@ export interface VectorObservation {
   readonly n: Int32Array;
   readonly offsets: Int32Array;
   readonly uniformN: number | null;
+  /** Env i's mask is entries maskOffsets[i]..maskOffsets[i+1]-1 of `mask` (present when a mask is not N long). */
+  readonly maskOffsets?: Int32Array;
+  /** Task-and-server: candidates per env; their rows in `tasks` (and k x N blocks in `pairs`) follow env order. */
+  readonly k?: Int32Array;
+  /** Task-and-server: every env's candidate rows (k_i x TF each), concatenated. */
+  readonly tasks?: Float32Array;
+  /** Task-and-server: every env's k_i x N_i transfer costs, concatenated. */
+  readonly pairs?: Float32Array;
+  /** Queue-aware: numEnvs x G global context. */
+  readonly global?: Float32Array;
+  /** With defer: each env's mask ends with the defer action. */
+  readonly defer?: boolean;
 }
 
 export interface VectorStepResult {
@@ -112,40 +126,114 @@ export class VectorEnv {
 
   /** Env i's observation as views into the packed arrays (no copy; valid until they are reused). */
   static view(obs: VectorObservation, i: number): Observation {
+    const envs = obs.n.length;
+    const TF = obs.task.length / envs;
     const start = obs.offsets[i] as number;
     const end = obs.offsets[i + 1] as number;
-    return {
-      task: obs.task.subarray(i * TASK_FEATURES, (i + 1) * TASK_FEATURES),
-      servers: obs.servers.subarray(start * SERVER_FEATURES, end * SERVER_FEATURES),
-      mask: obs.mask.subarray(start, end),
-      n: end - start,
+    const total = obs.offsets[envs] as number;
+    const SF = total > 0 ? obs.servers.length / total : 0;
+    const n = end - start;
+    const base = {
+      task: obs.task.subarray(i * TF, (i + 1) * TF),
+      servers: obs.servers.subarray(start * SF, end * SF),
+      mask: obs.maskOffsets === undefined ? obs.mask.subarray(start, end) : obs.mask.subarray(obs.maskOffsets[i] as number, obs.maskOffsets[i + 1] as number),
+      n,
     };
+    if (obs.maskOffsets === undefined && obs.global === undefined) return base;
+    let extended: Observation = base;
+    if (obs.k !== undefined && obs.tasks !== undefined && obs.pairs !== undefined) {
+      // Candidate rows and pair blocks of the envs before i.
+      let rowsBefore = 0;
+      let pairsBefore = 0;
+      for (let e = 0; e < i; e++) {
+        rowsBefore += obs.k[e] as number;
+        pairsBefore += (obs.k[e] as number) * (obs.n[e] as number);
+      }
+      const k = obs.k[i] as number;
+      extended = { ...extended, k, tasks: obs.tasks.subarray(rowsBefore * TF, (rowsBefore + k) * TF), pairs: obs.pairs.subarray(pairsBefore, pairsBefore + k * n) };
+    }
+    if (obs.global !== undefined) {
+      const G = obs.global.length / envs;
+      extended = { ...extended, global: obs.global.subarray(i * G, (i + 1) * G) };
+    }
+    return obs.defer === true ? { ...extended, defer: true } : extended;
   }
 
   /** Env i's observation out of a packed one (a copy). */
   static unpack(obs: VectorObservation, i: number): Observation {
     const view = VectorEnv.view(obs, i);
-    return { task: view.task.slice(), servers: view.servers.slice(), mask: view.mask.slice(), n: view.n };
+    const copy: Observation = { task: view.task.slice(), servers: view.servers.slice(), mask: view.mask.slice(), n: view.n };
+    return {
+      ...copy,
+      ...(view.k === undefined ? {} : { k: view.k }),
+      ...(view.tasks === undefined ? {} : { tasks: view.tasks.slice() }),
+      ...(view.pairs === undefined ? {} : { pairs: view.pairs.slice() }),
+      ...(view.global === undefined ? {} : { global: view.global.slice() }),
+      ...(view.defer === true ? { defer: true } : {}),
+    };
   }
 }
 
 function pack(observations: readonly Observation[]): VectorObservation {
   const k = observations.length;
+  const first = observations[0] as Observation;
+  const TF = first.task.length;
   const offsets = new Int32Array(k + 1);
   observations.forEach((o, i) => {
     offsets[i + 1] = (offsets[i] as number) + o.n;
   });
   const total = offsets[k] as number;
-  const task = new Float32Array(k * TASK_FEATURES);
-  const servers = new Float32Array(total * SERVER_FEATURES);
-  const mask = new Uint8Array(total);
+  // Every env of a VectorEnv shares one layout: the first non-empty observation gives the server width.
+  const withServers = observations.find((o) => o.n > 0);
+  const SF = withServers === undefined ? 0 : withServers.servers.length / withServers.n;
+  const task = new Float32Array(k * TF);
+  const servers = new Float32Array(total * SF);
   const n = new Int32Array(k);
+  const extended = first.mask.length !== first.n || first.global !== undefined || first.k !== undefined || first.defer === true;
   observations.forEach((o, i) => {
-    task.set(o.task, i * TASK_FEATURES);
-    servers.set(o.servers, (offsets[i] as number) * SERVER_FEATURES);
-    mask.set(o.mask, offsets[i] as number);
+    task.set(o.task, i * TF);
+    servers.set(o.servers, (offsets[i] as number) * SF);
     n[i] = o.n;
   });
-  const first = n[0] as number;
-  return { task, servers, mask, n, offsets, uniformN: n.every((x) => x === first) ? first : null };
+  const firstN = n[0] as number;
+  const uniformN = n.every((x) => x === firstN) ? firstN : null;
+  if (!extended) {
+    const mask = new Uint8Array(total);
+    observations.forEach((o, i) => {
+      mask.set(o.mask, offsets[i] as number);
+    });
+    return { task, servers, mask, n, offsets, uniformN };
+  }
+  const maskOffsets = new Int32Array(k + 1);
+  observations.forEach((o, i) => {
+    maskOffsets[i + 1] = (maskOffsets[i] as number) + o.mask.length;
+  });
+  const mask = new Uint8Array(maskOffsets[k] as number);
+  observations.forEach((o, i) => {
+    mask.set(o.mask, maskOffsets[i] as number);
+  });
+  let packed: VectorObservation = { task, servers, mask, n, offsets, uniformN, maskOffsets };
+  if (first.k !== undefined) {
+    const ks = Int32Array.from(observations, (o) => o.k ?? 1);
+    const tasks = new Float32Array(ks.reduce((sum, c) => sum + c, 0) * TF);
+    const pairs = new Float32Array(observations.reduce((sum, o) => sum + (o.pairs?.length ?? 0), 0));
+    let rows = 0;
+    let pairAt = 0;
+    for (const o of observations) {
+      tasks.set(o.tasks ?? o.task, rows * TF);
+      rows += o.k ?? 1;
+      if (o.pairs !== undefined) pairs.set(o.pairs, pairAt);
+      pairAt += o.pairs?.length ?? 0;
+    }
+    packed = { ...packed, k: ks, tasks, pairs };
+  }
+  if (first.global !== undefined) {
+    const G = first.global.length;
+    const global = new Float32Array(k * G);
+    observations.forEach((o, i) => {
+      if (o.global !== undefined) global.set(o.global, i * G);
+    });
+    packed = { ...packed, global };
+  }
+  return first.defer === true ? { ...packed, defer: true } : packed;
 }

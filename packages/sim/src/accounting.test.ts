@@ -50,7 +50,9 @@ describe('response-time accounting and work accessors', () => {
           const brute = bruteForce(sim);
           expect(sim.responseTimeArea).toBeCloseTo(brute.area, 6);
           expect(sim.readyWork).toBeCloseTo(brute.readyWork, 9);
-          brute.remaining.forEach((left, w) => expect(sim.workflowRemainingWork(w)).toBeCloseTo(left, 9));
+          brute.remaining.forEach((left, w) => {
+            expect(sim.workflowRemainingWork(w)).toBeCloseTo(left, 9);
+          });
           expect(sim.canDefer()).toBe(sim.nextEventTime < sim.timeLimit);
           if (sim.canDefer() && rng.next() < 0.2) {
             sim.actDefer();
