@@ -44,4 +44,44 @@ describe('checkEnv', () => {
     }
     expect(() => checkEnv(new Nondeterministic({ nodes: 4, horizon: 10 }))).toThrow(/same seed and actions diverged/);
   });
+
+  it("passes every layout of issue 14 (objective x observation x actions x defer), in both invalid-action modes", () => {
+    for (const objective of ['paper', 'response-time'] as const) {
+      for (const observation of ['paper', 'queue-aware'] as const) {
+        for (const actions of ['server', 'task-and-server'] as const) {
+          for (const defer of [false, true]) {
+            const config = { nodes: 8, horizon: 10, drain: true, objective, observation, actions, defer, failures: { mtbf: 15, mttr: 1 } } as const;
+            const penalize = checkEnv(new SchedulingEnv(config), { seed: 4 });
+            expect(penalize.episodes).toBe(1);
+            expect(penalize.invalidStepsChecked).toBeGreaterThan(0);
+            expect(checkEnv(new SchedulingEnv({ ...config, invalidAction: 'mask' }), { seed: 4 }).invalidStepsChecked).toBe(0);
+          }
+        }
+      }
+    }
+  });
+
+  it('catches a response-time reward that does not sum to the objective, a wrong elapsed time and a lying defer mask', () => {
+    const config = { nodes: 6, horizon: 10, drain: true, objective: 'response-time', actions: 'task-and-server', defer: true } as const;
+    class Leaky extends SchedulingEnv {
+      override step(action: number): StepResult {
+        const result = super.step(action);
+        return { ...result, reward: result.reward * 0.999 };
+      }
+    }
+    expect(() => checkEnv(new Leaky(config))).toThrow(/the response-time rewards sum to/);
+    class Clockless extends SchedulingEnv {
+      override step(action: number): StepResult {
+        const result = super.step(action);
+        return { ...result, info: { ...result.info, elapsed: 0 } };
+      }
+    }
+    expect(() => checkEnv(new Clockless(config))).toThrow(/info\.elapsed = 0/);
+    class AlwaysDefer extends SchedulingEnv {
+      override isValidAction(action: number): boolean {
+        return action === this.actionSpace.n - 1 || super.isValidAction(action);
+      }
+    }
+    expect(() => checkEnv(new AlwaysDefer(config), { seed: 2 })).toThrow(/disagrees with validity/);
+  });
 });

@@ -2,6 +2,7 @@ import { InvalidActionError } from '@scale/sim';
 import { Rng } from '@scale/workload';
 import { SchedulingEnv, type StepResult } from './env.js';
 import { ResetNeededError } from './errors.js';
+import type { Observation } from './observation.js';
 
 /** The problems `checkEnv` found; thrown when there is at least one. */
 export class EnvCheckError extends Error {
@@ -21,8 +22,11 @@ export interface EnvCheckReport {
  * Checks an env against the contract, like Gymnasium's env checker: step before reset raises;
  * observations lie inside the observation space; the mask agrees with validity; rewards are finite;
  * `terminated` and `truncated` are never both set and stepping after either raises; an invalid choice
- * in penalize mode returns r_invalid and moves the clock by at most dt; and the same seed with the same
- * actions gives identical observations, rewards and infos. Throws `EnvCheckError` listing every problem.
+ * in penalize mode returns r_invalid and moves the clock by at most dt; `info.elapsed` is the time since
+ * the previous decision; with the response-time objective a drained episode's rewards sum to
+ * -(sum of response times) / scale + r_invalid * invalid choices; and the same seed with the same
+ * actions gives identical observations, rewards and infos. Every layout (task-and-server, defer,
+ * queue-aware) is checked the same way. Throws `EnvCheckError` listing every problem.
  */
 export function checkEnv(env: SchedulingEnv, options: { seed?: number; steps?: number } = {}): EnvCheckReport {
   const seed = options.seed ?? 0;
@@ -48,12 +52,14 @@ export function checkEnv(env: SchedulingEnv, options: { seed?: number; steps?: n
   let steps = 0;
   let episodes = 0;
   let invalidStepsChecked = 0;
+  const responseTime = env.config.objective === 'response-time';
+  let episodeReward = 0;
   let { obs, info } = env.reset({ seed });
   record.push(fingerprint(obs, 0, info));
   while (steps < maxSteps) {
     const inSpace = env.observationSpace.violations(obs);
     if (inSpace.length > 0) problem(`observation outside the space at step ${steps}: ${inSpace.slice(0, 3).join('; ')}`);
-    for (let a = 0; a < obs.n; a++) {
+    for (let a = 0; a < obs.mask.length; a++) {
       if ((obs.mask[a] === 1) !== env.isValidAction(a)) problem(`mask[${a}] = ${obs.mask[a]} disagrees with validity at step ${steps}`);
     }
     const valid = [...obs.mask.keys()].filter((a) => obs.mask[a] === 1);
@@ -71,11 +77,14 @@ export function checkEnv(env: SchedulingEnv, options: { seed?: number; steps?: n
     }
     actions.push(action);
     steps++;
+    episodeReward += result.reward;
     if (!Number.isFinite(result.reward)) problem(`reward ${result.reward} at step ${steps} is not finite`);
+    if (result.info.elapsed !== result.info.time - before) problem(`info.elapsed = ${result.info.elapsed} at step ${steps}, but the clock moved by ${result.info.time - before}`);
     if (result.terminated && result.truncated) problem(`terminated and truncated both set at step ${steps}`);
     if (tryInvalid) {
       invalidStepsChecked++;
-      if (result.reward !== env.config.reward.rInvalid) problem(`invalid action at step ${steps} returned ${result.reward}, not r_invalid`);
+      const penalty = responseTime ? result.info.rewardParts.invalid : result.reward;
+      if (penalty !== env.config.reward.rInvalid) problem(`invalid action at step ${steps} returned ${penalty}, not r_invalid`);
       const dt = env.config.invalidActionDelay;
       if (result.info.time < before + dt - 1e-9 && !(result.terminated || result.truncated)) {
         problem(`invalid action at step ${steps} moved the clock by ${result.info.time - before}, less than dt = ${dt}`);
@@ -86,7 +95,15 @@ export function checkEnv(env: SchedulingEnv, options: { seed?: number; steps?: n
     info = result.info;
     if (result.terminated || result.truncated) {
       episodes++;
-      if (result.info.episode === undefined) problem(`info.episode missing at the end of episode ${episodes}`);
+      const episode = result.info.episode;
+      if (episode === undefined) problem(`info.episode missing at the end of episode ${episodes}`);
+      else if (responseTime && result.terminated) {
+        const responses = (episode.meanResponseTime ?? 0) * episode.completedTasks;
+        const expected = -responses / env.config.responseTimeScale + env.config.reward.rInvalid * episode.invalidActions;
+        if (Math.abs(episodeReward - expected) > 1e-9 * Math.max(1, Math.abs(expected))) {
+          problem(`the response-time rewards sum to ${episodeReward}, not -(sum of response times) / scale + r_invalid x invalid = ${expected}`);
+        }
+      }
       try {
         env.step(0);
         problem('step() after the episode ended did not throw ResetNeededError');
@@ -111,6 +128,7 @@ export function checkEnv(env: SchedulingEnv, options: { seed?: number; steps?: n
   return { steps, episodes, invalidStepsChecked };
 }
 
-function fingerprint(obs: { task: Float32Array; servers: Float32Array; mask: Uint8Array; n: number }, reward: number, info: object, ...flags: boolean[]): string {
-  return JSON.stringify([Array.from(obs.task), Array.from(obs.servers), Array.from(obs.mask), obs.n, reward, info, flags]);
+function fingerprint(obs: Observation, reward: number, info: object, ...flags: boolean[]): string {
+  const extended = [obs.k, obs.tasks, obs.pairs, obs.global, obs.defer].map((field) => (field instanceof Float32Array ? Array.from(field) : field));
+  return JSON.stringify([Array.from(obs.task), Array.from(obs.servers), Array.from(obs.mask), obs.n, reward, info, flags, extended]);
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { checkTrace, InvalidActionError } from '@scale/sim';
 import { describe, expect, it } from 'vitest';
 import { makeEnv, type StepResult } from './env.js';
+import { envLayout } from './featurizer.js';
 import { ActionOutOfRangeError, ResetNeededError } from './errors.js';
 
 // The simulator's hand-computed scenario (packages/sim/fixtures): small (C=1, M=8) and large (C=4, M=80)
@@ -110,5 +111,104 @@ describe('SchedulingEnv', () => {
     expect(() => makeEnv({ nodes: 0 })).toThrow(/config\.nodes/);
     expect(() => makeEnv({ reward: { T0: -1 } })).toThrow(/config\.reward\.T0: expected a number > 0/);
     expect(() => makeEnv({ invalidAction: 'ignore' as 'mask' })).toThrow(/config\.invalidAction: expected one of "penalize", "mask"/);
+  });
+});
+
+describe("issue 14's layouts on the hand-computed scenario", () => {
+  it('task-and-server, defer, queue-aware and response-time: candidates, pairs, mask, features, rewards and elapsed times', () => {
+    const env = makeEnv({ scenario: scenarioFile(), horizon: 10, drain: true, objective: 'response-time', responseTimeScale: 2, observation: 'queue-aware', actions: 'task-and-server', defer: true });
+    expect(env.layout).toEqual({ taskFeatures: 9, serverFeatures: 6, globalFeatures: 6, pairFeatures: 1, actions: 'task-and-server', defer: true, candidates: 8 });
+    const start = env.reset({ seed: 0 });
+    // t=0: only A is ready (k=1); defer is valid, workflow 1 arrives at t=1.
+    expect([start.obs.k, start.obs.n, start.info.elapsed]).toEqual([1, 2, 0]);
+    expect(Array.from(start.obs.mask)).toEqual([1, 1, 1]);
+    expect(start.obs.defer).toBe(true);
+    // A: paper features, then its workflow's remaining work 14/10, critical path (4+8)/10, no wait, 2 descendants / 7.
+    expect(Array.from(start.obs.task)).toEqual(f32([0.4, 4 / 80, 2 / 7, 0, 1, 1.4, 1.2, 0, 2 / 7]));
+
+    const first = env.step(1); // A on the large server: 0 -> 1
+    // Three tasks of workflow 0 unfinished for 1 s: area 3, reward -3 / 2.
+    expect(first.reward).toBe(-1.5);
+    expect(first.info.rewardParts).toEqual({ time: 0, communication: 0, energy: 0, invalid: 0, responseTime: -1.5 });
+    expect([first.info.time, first.info.elapsed]).toEqual([1, 1]);
+    // t=1: B, C, D ready, in level-1 order; C (10 GB) fits only the large server; nothing queued, so no defer.
+    const obs = first.obs;
+    expect(obs.k).toBe(3);
+    expect([0, 1, 2].map((c) => env.candidateTask(c))).toEqual([1, 2, 3]);
+    expect(Array.from(obs.mask)).toEqual([1, 1, 0, 1, 1, 1, 0]);
+    // Transfers from A's server (1): 1 GB / 10 + 0.01 s to the small server; D has no parent.
+    expect(Array.from(obs.pairs as Float32Array)).toEqual(f32([0.11, 0, 0.11, 0, 0, 0]));
+    const tasks = Array.from(obs.tasks as Float32Array);
+    expect(tasks.slice(0, 9)).toEqual(f32([0.2, 4 / 80, 0, 1 / 3, 0.1, 1, 0.2, 0, 0]));
+    expect(tasks.slice(18, 27)).toEqual(f32([0.2, 2 / 80, 0, 0, 0.5, 0.2, 0.2, 0, 0]));
+    expect(Array.from(obs.task)).toEqual(tasks.slice(0, 9));
+    // Servers: C/4, M/80, remaining 0, power / 400, then speed / mean up speed 2.5 and free-in / 10.
+    expect(Array.from(obs.servers)).toEqual(f32([0.25, 0.1, 0, 30 / 400, 0.4, 0, 1, 1, 0, 80 / 400, 1.6, 0]));
+    // 3 ready per up server; ready work 12 / 5 GFLOP/s / 10; 16 GFLOP arrived in 10 s / (10 x 5); all up; none busy; 3 unfinished (B, C, D) / 2.
+    expect(Array.from(obs.global as Float32Array)).toEqual(f32([1.5, 0.24, 0.32, 1, 0, 1.5]));
+
+    const second = env.step(2 * 2 + 0); // candidate 2 (D) on the small server until t=3
+    expect(second.info.assignment).toMatchObject({ task: 3, server: 0, assigned: 1, end: 3 });
+    expect([second.reward, second.info.elapsed]).toEqual([0, 0]);
+    // Still t=1: B and C for the large server; D's completion at 3 is queued, so defer is valid.
+    expect(second.obs.k).toBe(2);
+    expect(Array.from(second.obs.mask)).toEqual([0, 1, 0, 1, 1]);
+    const deferred = env.step(4);
+    expect(deferred.info.assignment).toBeNull();
+    expect(env.simulation.deferrals).toBe(1);
+    // t=3: B, C and D unfinished from 1 to 3: area 6, reward -3.
+    expect([deferred.info.time, deferred.info.elapsed, deferred.reward]).toEqual([3, 2, -3]);
+    expect(() => env.step(deferred.obs.mask.length)).toThrow(ActionOutOfRangeError);
+  });
+
+  it('server actions with defer keep the paper features; a defer earns 0 under eq. 2; an invalid defer is penalized or throws', () => {
+    const env = makeEnv({ scenario: scenarioFile(), horizon: 10, drain: true, defer: true });
+    const paper = makeEnv({ scenario: scenarioFile(), horizon: 10, drain: true });
+    const { obs } = env.reset({ seed: 0 });
+    const reference = paper.reset({ seed: 0 }).obs;
+    expect(Array.from(obs.task)).toEqual(Array.from(reference.task));
+    expect(Array.from(obs.servers)).toEqual(Array.from(reference.servers));
+    expect(Array.from(obs.mask)).toEqual([1, 1, 1]);
+    expect(obs.k).toBeUndefined();
+    const deferred = env.step(2);
+    expect([deferred.reward, deferred.info.time, deferred.info.elapsed]).toEqual([0, 1, 1]);
+    expect(deferred.info.rewardParts).toEqual({ time: 0, communication: 0, energy: 0, invalid: 0 });
+    const assigned = env.step(1); // A on the large server at t=1, until 2
+    expect(assigned.reward).toBe(Math.exp(-0.5));
+    // t=1: D for the small server; A's completion at 2 is queued.
+    expect(assigned.obs.mask[2]).toBe(1);
+
+    // t=1 with both servers idle and nothing queued: defer is masked.
+    for (const invalidAction of ['penalize', 'mask'] as const) {
+      const stuck = makeEnv({ scenario: scenarioFile(), horizon: 10, drain: true, defer: true, invalidAction });
+      stuck.reset({ seed: 0 });
+      const next = stuck.step(1);
+      expect(next.obs.mask[2]).toBe(0);
+      expect(stuck.isValidAction(2)).toBe(false);
+      if (invalidAction === 'mask') expect(() => stuck.step(2)).toThrow(InvalidActionError);
+      else {
+        const penalized = stuck.step(2);
+        expect(penalized.reward).toBe(-0.1);
+        expect(penalized.info.elapsed).toBeCloseTo(stuck.config.invalidActionDelay, 12);
+      }
+    }
+  });
+
+  it('gives the model config widths of every layout', () => {
+    expect(envLayout()).toEqual({ taskFeatures: 5, serverFeatures: 5, globalFeatures: 0, pairFeatures: 0, actions: 'server', defer: false, candidates: 1 });
+    expect(envLayout({ observation: 'queue-aware' })).toMatchObject({ taskFeatures: 9, serverFeatures: 7, globalFeatures: 6, pairFeatures: 0 });
+    expect(envLayout({ actions: 'task-and-server', candidates: 4 })).toMatchObject({ taskFeatures: 5, serverFeatures: 4, pairFeatures: 1, candidates: 4 });
+    expect(makeEnv({ observation: 'queue-aware', actions: 'task-and-server', defer: true }).layout).toEqual({
+      taskFeatures: 9,
+      serverFeatures: 6,
+      globalFeatures: 6,
+      pairFeatures: 1,
+      actions: 'task-and-server',
+      defer: true,
+      candidates: 8,
+    });
+    expect(() => makeEnv({ candidates: 0 })).toThrow(/config\.candidates/);
+    expect(() => makeEnv({ objective: 'makespan' as 'paper' })).toThrow(/config\.objective: expected one of "paper", "response-time"/);
+    expect(() => makeEnv({ responseTimeScale: 0 })).toThrow(/config\.responseTimeScale/);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { EnvConfigInput } from './config.js';
 import { makeEnv } from './env.js';
 import { VectorEnv } from './vector-env.js';
 
@@ -97,4 +98,37 @@ describe('VectorEnv', () => {
     expect([...half.rewards, ...rest.rewards]).toEqual(whole.rewards);
     expect(Array.from(rest.obs.task)).toEqual(Array.from(whole.obs.task));
   });
+
+  it("packs and views issue 14's layouts (ragged N and k), equal to the single envs' observations, and restores them", () => {
+    const config: EnvConfigInput = { nodes: [3, 9, 20], horizon: 20, observation: 'queue-aware', actions: 'task-and-server', defer: true, objective: 'response-time', candidates: 4 };
+    const vec = new VectorEnv(3, config);
+    const singles = [0, 1, 2].map((i) => makeEnv({ ...config, seed: 50 + i }));
+    let { obs } = vec.reset({ seed: 50 });
+    let singleObs = singles.map((env, i) => env.reset({ seed: 50 + i }).obs);
+    const fields = (o: ReturnType<typeof VectorEnv.view>) => [o.n, o.k, o.defer, ...[o.task, o.servers, o.mask, o.tasks, o.pairs, o.global].map((x) => (x === undefined ? null : Array.from(x)))];
+    let snapshot: ReturnType<VectorEnv['snapshot']> | null = null;
+    let afterSnapshot: ReturnType<typeof fields>[] = [];
+    for (let step = 0; step < 60; step++) {
+      for (let i = 0; i < 3; i++) expect(fields(VectorEnv.view(obs, i))).toEqual(fields(singleObs[i] as (typeof singleObs)[number]));
+      expect(fields(VectorEnv.unpack(obs, i0(step)))).toEqual(fields(VectorEnv.view(obs, i0(step))));
+      // Each env takes its last valid action (a defer whenever one is valid).
+      const actions = [0, 1, 2].map((i) => VectorEnv.view(obs, i).mask.lastIndexOf(1));
+      if (step === 10) snapshot = vec.snapshot();
+      const result = vec.step(actions);
+      singleObs = singles.map((env, i) => {
+        const r = env.step(actions[i] as number);
+        return r.terminated || r.truncated ? env.reset().obs : r.obs;
+      });
+      if (step === 10) afterSnapshot = [0, 1, 2].map((i) => fields(VectorEnv.view(result.obs, i)));
+      obs = result.obs;
+      if ([0, 1, 2].some((i) => result.terminated[i] || result.truncated[i])) break;
+    }
+    expect(snapshot).not.toBeNull();
+    const restored = new VectorEnv(3, config);
+    const resumed = restored.restore(snapshot as unknown as ReturnType<VectorEnv['snapshot']>).obs;
+    const next = restored.step([0, 1, 2].map((i) => VectorEnv.view(resumed, i).mask.lastIndexOf(1)));
+    expect([0, 1, 2].map((i) => fields(VectorEnv.view(next.obs, i)))).toEqual(afterSnapshot);
+  });
 });
+
+const i0 = (step: number): number => step % 3;
