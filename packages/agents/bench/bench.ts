@@ -5,7 +5,8 @@
  * Usage: bench.ts [--epochs E] [--backend wasm|cpu] [--method m] [--update-epochs k] [--minibatch B] [--update-threads T] [--runs R]
  *                 [--env synthetic] [--candidates K]
  *
- * A method with task-and-server actions (`scale-rt`, `crossattn-rt`) with `--env synthetic` trains on
+ * A method with env settings (`scale-rt`, `crossattn-rt`) trains on the simulator's env with them
+ * (mask mode; `--candidates` overrides the method's cap). With `--env synthetic` it trains on
  * `PairBanditVecEnv` at N = 16 instead of the simulator: k candidates per decision drawn from the
  * candidate counts of the paper workload's decisions at N = 16 (measured below), capped at
  * `--candidates` (default: the method's cap, 4 for the response-time presets), with defer, a
@@ -65,17 +66,21 @@ const nodes = 16;
 const method = resolveMethod(flag('--method', 'scale'));
 const taskAndServer = method.env?.actions === 'task-and-server';
 const candidates = Number(flag('--candidates', String(method.env?.candidates ?? 8)));
-const synthetic = flag('--env', 'vector') === 'synthetic';
-if (taskAndServer && !synthetic) throw new Error('bench: a task-and-server method runs with --env synthetic');
+const synthetic = taskAndServer && flag('--env', 'vector') === 'synthetic';
 const globalFeatures = 4;
 const weights = N16_CANDIDATES.slice(0, candidates);
 weights[candidates - 1] = N16_CANDIDATES.slice(candidates - 1).reduce((a, b) => a + b, 0);
 const env: VecEnvLike = synthetic
   ? new PairBanditVecEnv(4, { servers: nodes, candidates, defer: method.env?.defer === true, globalFeatures, pairs: true, length: 256, seed: 42, candidateWeights: weights })
-  : new VectorEnv(4, { nodes });
-const model = taskAndServer ? { actions: 'task-and-server' as const, defer: method.env?.defer === true, globalFeatures, pairFeatures: 1 as const, candidates } : {};
+  : new VectorEnv(4, { nodes, ...(method.env === undefined ? {} : { invalidAction: 'mask' as const, ...method.env, candidates }) });
+// The simulator's env: the method's layout (methodModelLayout); the synthetic one: its own widths.
+const model = synthetic
+  ? { taskFeatures: 5, serverFeatures: 5, actions: 'task-and-server' as const, defer: method.env?.defer === true, globalFeatures, pairFeatures: 1 as const, candidates }
+  : taskAndServer
+    ? { candidates }
+    : {};
 const updateThreads = Number(flag('--update-threads', '1'));
-const agent = new PPO(env, method, { seed: 42, mask: taskAndServer, updateThreads, model, config: { updateEpochs: Number(flag('--update-epochs', '8')), minibatchSize: Number(flag('--minibatch', '256')) } });
+const agent = new PPO(env, method, { seed: 42, mask: method.env !== undefined, updateThreads, model, config: { updateEpochs: Number(flag('--update-epochs', '8')), minibatchSize: Number(flag('--minibatch', '256')) } });
 // The first epoch warms up JIT and wasm; measure the rest.
 await agent.learn({ epochs: 1 });
 const cpuStart = process.cpuUsage();
@@ -96,7 +101,7 @@ console.log(
     updateThreads,
     epochs,
     steps,
-    ...(taskAndServer ? { env: 'synthetic', candidates } : {}),
+    ...(taskAndServer ? { env: synthetic ? 'synthetic' : 'simulator', candidates } : {}),
     stepsPerSec: Math.round(steps / seconds),
     cpuStepsPerSec: Math.round(steps / ((cpu.user + cpu.system) / 1e6)),
     perEpochStepsPerSec: rates.map((r) => Math.round(r)),

@@ -1,3 +1,4 @@
+import { envLayout } from '@scale/env';
 import { describe, expect, it } from 'vitest';
 import { METHOD_PRESETS, methodModelLayout, resolveMethod } from './method.js';
 
@@ -16,7 +17,9 @@ describe('methods', () => {
     expect(scaleRt.srr).not.toBeNull();
     expect(scaleRt.env).toEqual({ objective: 'response-time', observation: 'queue-aware', actions: 'task-and-server', defer: true, candidates: 4 });
     expect(resolveMethod('crossattn-rt')).toEqual({ ...scaleRt, srr: null });
-    expect(methodModelLayout(scaleRt)).toEqual({ actions: 'task-and-server', defer: true, candidates: 4 });
+    // The env's layout of those settings: queue-aware widths, pairs, the cap.
+    expect(methodModelLayout(scaleRt)).toEqual(envLayout({ observation: 'queue-aware', actions: 'task-and-server', defer: true, candidates: 4 }));
+    expect(methodModelLayout(scaleRt)).toMatchObject({ actions: 'task-and-server', defer: true, candidates: 4, pairFeatures: 1 });
     expect(Object.keys(METHOD_PRESETS)).toContain('scale-rt');
   });
 

@@ -1,3 +1,4 @@
+import { type EnvLayout, envLayout } from '@scale/env';
 import { SrrConfigSchema } from '@scale/srr';
 import { ConfigError, parseConfig } from '@scale/workload';
 import { z } from 'zod';
@@ -98,15 +99,18 @@ export function resolveMethod(method: MethodPreset | string | MethodInput): Meth
 }
 
 /**
- * What a method's `env` asks of the model config (`actions`, `defer`, `candidates`); the feature
- * widths (`taskFeatures`, `serverFeatures`, `globalFeatures`, `pairFeatures`) come from the env's
- * config. Empty for a paper method, so its model config gains no key.
+ * The model config a method's `env` asks for: `@scale/env`'s `envLayout` of it (the feature widths
+ * `taskFeatures`, `serverFeatures`, `globalFeatures`, `pairFeatures`, and `actions`, `defer`,
+ * `candidates`), so a network matches the env the method's settings build. Empty for a method without
+ * `env` (the paper's), so its model config gains no key.
  */
-export function methodModelLayout(method: Method): { actions?: 'task-and-server'; defer?: true; candidates?: number } {
-  const env = method.env;
-  return {
-    ...(env?.actions === 'task-and-server' ? { actions: 'task-and-server' as const } : {}),
-    ...(env?.defer === true ? { defer: true as const } : {}),
-    ...(env?.actions === 'task-and-server' && env.candidates !== undefined ? { candidates: env.candidates } : {}),
-  };
+export function methodModelLayout(method: Method): Partial<EnvLayout> {
+  if (method.env === undefined) return {};
+  const { observation, actions, defer, candidates } = method.env;
+  return envLayout({
+    ...(observation === undefined ? {} : { observation }),
+    ...(actions === undefined ? {} : { actions }),
+    ...(defer === undefined ? {} : { defer }),
+    ...(candidates === undefined ? {} : { candidates }),
+  });
 }

@@ -26,7 +26,7 @@ beforeAll(async () => {
 // with a known optimum. The scenario-based learning tests are in learning-scenarios.test.ts.
 
 const LAYOUT = { candidates: 4, defer: true, globalFeatures: 2, pairs: true } as const;
-const MODEL = { actions: 'task-and-server', defer: true, globalFeatures: 2, pairFeatures: 1, candidates: 4 } as const;
+const MODEL = { taskFeatures: 5, serverFeatures: 5, actions: 'task-and-server', defer: true, globalFeatures: 2, pairFeatures: 1, candidates: 4 } as const;
 const BANDIT: PairBanditOptions = { servers: 5, candidates: 4, defer: true, globalFeatures: 2, pairs: true, seed: 3 };
 const small = { stepsPerEnv: 32, minibatchSize: 64, updateEpochs: 4, learningRate: 3e-3, lrSchedule: 'constant' } as const;
 
