@@ -1,18 +1,37 @@
 /**
- * Env throughput: steps per second with a random valid policy (uniform over the mask) at
- * N = 16, 48, 256, training episodes (horizon 100 s, truncated), observations built every step.
- * One JSON line per N.
+ * Env throughput: steps per second with a random valid policy (uniform over the mask), training
+ * episodes (truncated at the horizon), observations built every step, resets included. One JSON line
+ * per case.
  *
- *   pnpm --filter @scale/env bench
+ *   pnpm --filter @scale/env bench              # the paper's layout at N = 16, 48, 256
+ *   pnpm --filter @scale/env bench 16 1024      # the paper's layout at the given N
+ *   pnpm --filter @scale/env bench --layouts    # issue 14's layouts at N = 16 and 1,024
  */
 import { Rng } from '@scale/workload';
-import { makeEnv } from '../src/index.js';
+import { type EnvConfigInput, makeEnv } from '../src/index.js';
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
-for (const nodes of sizes.length > 0 ? sizes : [16, 48, 256]) {
-  const env = makeEnv({ nodes });
+interface Case {
+  readonly name: string;
+  readonly config: EnvConfigInput;
+}
+
+const args = process.argv.slice(2);
+const sizes = args.map(Number).filter((n) => n > 0);
+const paperCases = (sizes.length > 0 ? sizes : [16, 48, 256]).map((nodes): Case => ({ name: 'paper', config: { nodes } }));
+// N = 1,024 runs 10 s episodes (about 4,500 decisions each) so that several fit in the measuring time.
+const layoutCases = [16, 1024].flatMap((nodes): Case[] => {
+  const base = { nodes, ...(nodes > 256 ? { horizon: 10 } : {}) };
+  return [
+    { name: 'queue-aware', config: { ...base, observation: 'queue-aware' } },
+    { name: 'task-and-server', config: { ...base, actions: 'task-and-server' } },
+    { name: 'scale-rt (response-time, queue-aware, task-and-server, defer)', config: { ...base, objective: 'response-time', observation: 'queue-aware', actions: 'task-and-server', defer: true } },
+  ];
+});
+
+for (const { name, config } of args.includes('--layouts') ? layoutCases : paperCases) {
+  const env = makeEnv(config);
   const rng = new Rng(1).child('bench-policy');
-  const valid = new Int32Array(nodes);
+  let valid = new Int32Array(64);
   let steps = 0;
   let elapsed = 0;
   let episode = 0;
@@ -20,8 +39,9 @@ for (const nodes of sizes.length > 0 ? sizes : [16, 48, 256]) {
     let { obs } = env.reset({ seed: episode++ });
     let count = 0;
     for (;;) {
+      if (valid.length < obs.mask.length) valid = new Int32Array(obs.mask.length);
       let k = 0;
-      for (let a = 0; a < obs.n; a++) if (obs.mask[a] === 1) valid[k++] = a;
+      for (let a = 0; a < obs.mask.length; a++) if (obs.mask[a] === 1) valid[k++] = a;
       const result = env.step(valid[rng.int(0, k - 1)] as number);
       count++;
       if (result.terminated || result.truncated) return count;
@@ -34,5 +54,6 @@ for (const nodes of sizes.length > 0 ? sizes : [16, 48, 256]) {
     steps += runEpisode();
     elapsed += Number(process.hrtime.bigint() - started);
   }
-  console.log(JSON.stringify({ N: nodes, stepsPerSec: Math.round(steps / (elapsed / 1e9)), nanosecondsPerStepPerServer: Math.round(elapsed / steps / nodes) }));
+  const nodes = config.nodes as number;
+  console.log(JSON.stringify({ layout: name, N: nodes, stepsPerSec: Math.round(steps / (elapsed / 1e9)), nanosecondsPerStepPerServer: Math.round(elapsed / steps / nodes) }));
 }

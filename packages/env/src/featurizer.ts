@@ -160,9 +160,12 @@ export class Featurizer {
       for (let c = 0; c < k; c++) {
         const task = this.candidates[c] as number;
         const row = c * n;
+        // firstParentTransfer(task, j), with the edge's cost computed once: 0 on the parent's server.
+        const parentServer = sim.firstParentServer(task);
+        const transfer = parentServer < 0 ? 0 : sim.transferTime(sim.parentDataAt(task, 0));
         for (let a = 0; a < n; a++) {
           const j = upServers[a] as number;
-          pairs[row + a] = sim.firstParentTransfer(task, j);
+          pairs[row + a] = j === parentServer ? 0 : transfer;
           mask[row + a] = sim.isValidFor(task, j) ? 1 : 0;
         }
       }
@@ -173,17 +176,19 @@ export class Featurizer {
     if (defer) mask[actions - 1] = sim.canDefer() ? 1 : 0;
 
     const task = this.taskAndServer ? tasks.subarray(0, TF) : tasks;
-    const global = this.queue ? this.globalContext(sim, n, upCompute, busy) : null;
-    const obs: Observation = {
-      task,
-      servers,
-      mask,
-      n,
-      ...(this.taskAndServer ? { k: rows, tasks, pairs: pairs as Float32Array } : {}),
-      ...(global === null ? {} : { global }),
-      ...(defer ? { defer: true } : {}),
-    };
-    return { obs, n };
+    const global = this.queue ? this.globalContext(sim, n, upCompute, busy) : undefined;
+    return { obs: this.assemble(task, servers, mask, n, rows, tasks, pairs, global), n };
+  }
+
+  /** The observation object with exactly this layout's fields (one literal shape per layout, no spreads: hot path). */
+  private assemble(task: Float32Array, servers: Float32Array, mask: Uint8Array, n: number, k: number, tasks: Float32Array, pairs: Float32Array | null, global: Float32Array | undefined): Observation {
+    if (this.taskAndServer) {
+      const p = pairs as Float32Array;
+      if (global === undefined) return this.config.defer ? { task, servers, mask, n, k, tasks, pairs: p, defer: true } : { task, servers, mask, n, k, tasks, pairs: p };
+      return this.config.defer ? { task, servers, mask, n, k, tasks, pairs: p, global, defer: true } : { task, servers, mask, n, k, tasks, pairs: p, global };
+    }
+    if (global === undefined) return { task, servers, mask, n, defer: true };
+    return this.config.defer ? { task, servers, mask, n, global, defer: true } : { task, servers, mask, n, global };
   }
 
   /** Candidate `c`'s task (global index) in the last observation. */

@@ -102,6 +102,12 @@ function runChecked(env: SchedulingEnv, c: Case): string {
       assert((obs.mask[a] === 1) === valid, () => `mask[${a}] = ${obs.mask[a]} but the action is ${valid ? 'valid' : 'invalid'} at t=${time}`);
       assert(env.isValidAction(a) === valid, () => `isValidAction(${a}) disagrees at t=${time}`);
     }
+    if (taskAndServer) {
+      for (let a = 0; a < candidates.length * n; a++) {
+        const transfer = Math.fround(sim.firstParentTransfer(candidates[Math.floor(a / n)] as number, env.serverOf(a % n)));
+        assert((obs.pairs as Float32Array)[a] === transfer, () => `pairs[${a}] = ${(obs.pairs as Float32Array)[a]}, the transfer is ${transfer} at t=${time}`);
+      }
+    }
     const action = chooseAction(obs, rng, c);
     const isDefer = c.defer && action === obs.mask.length - 1;
     const before = { invalid: sim.invalidActions, deferrals: sim.deferrals, done: sim.runningTasks + sim.doneTasks };
