@@ -8,7 +8,7 @@ import { type EvaluationSummary, evaluateChooser, evaluateHeuristic } from './ev
 import type { EvaluateJob, Job, TrainJob } from './plan.js';
 import { RUN_RECORD_FILE, type RunRecord, readRunRecord } from './run-record.js';
 import { train } from './train.js';
-import { resolveTrainConfig } from './train-config.js';
+import { methodEnv, resolveTrainConfig } from './train-config.js';
 
 /** What a worker reports while a job runs (drives the progress bars and log lines). */
 export interface JobProgress {
@@ -27,11 +27,14 @@ export interface JobHooks {
 }
 
 /** An evaluation's result file. */
+/** Feature statistics as evaluation files hold them: files written before the correlation and the effective rank were gathered lack both. */
+export type RecordedFeatureStatistics = Omit<FeatureStatistics, 'meanAbsCorrelation' | 'effectiveRank'> & Partial<Pick<FeatureStatistics, 'meanAbsCorrelation' | 'effectiveRank'>>;
+
 export interface EvaluationRecord {
   readonly job: EvaluateJob;
   readonly summary: EvaluationSummary;
   /** Table 5's statistics of the attention features of every decision; null when not gathered. */
-  readonly features: FeatureStatistics | null;
+  readonly features: RecordedFeatureStatistics | null;
   readonly wallSeconds: number;
 }
 
@@ -50,6 +53,21 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   await rename(temporary, path);
 }
 
+/**
+ * A config resolved (again) with today's defaults, to compare a run record with the plan: a run
+ * recorded before a setting existed (issue 14's env and agent settings, say) gets that setting's
+ * default, which is what it ran with, so it still matches a plan that spells the default out. A
+ * recorded value is never replaced.
+ */
+function resolvedAgain(config: RunRecord['config']): unknown {
+  try {
+    const { resolvedMethod: _method, ...resolved } = resolveTrainConfig(config);
+    return resolved;
+  } catch {
+    return config;
+  }
+}
+
 /** True when a training run has its final model and recorded all of its planned epochs, with the planned config. */
 export async function trainingFinished(outDir: string, job: TrainJob): Promise<boolean> {
   const dir = join(outDir, job.dir);
@@ -65,7 +83,7 @@ export async function trainingFinished(outDir: string, job: TrainJob): Promise<b
   }
   if (record === null) return false;
   const { resolvedMethod: _method, ...planned } = resolveTrainConfig(job.config);
-  if (JSON.stringify(record.config) !== JSON.stringify(planned)) throw new StaleResultError(dir);
+  if (JSON.stringify(record.config) !== JSON.stringify(planned) && JSON.stringify(resolvedAgain(record.config)) !== JSON.stringify(resolvedAgain(planned))) throw new StaleResultError(dir);
   return record.epochsDone !== undefined && record.epochsDone === record.config.epochs;
 }
 
@@ -130,7 +148,7 @@ async function runEvaluation(outDir: string, job: EvaluateJob, hooks: JobHooks):
       const buffer = job.features ? new FeatureBuffer(network.config.embedDim) : undefined;
       const policy = policyFromNetwork(network, { mask, mode: 'greedy', seed: 0, ...(buffer ? { features: buffer } : {}) });
       summary = evaluateChooser(`${job.policy.method}-seed${job.policy.seed}`, policy.act, {
-        env: { ...job.env, invalidAction: record.config.invalidAction },
+        env: { ...job.env, ...methodEnv(record.config.method), invalidAction: record.config.invalidAction },
         nodes: job.nodes,
         episodes: job.episodes,
         onEpisode,

@@ -1,13 +1,13 @@
-import { DqnConfigSchema, type Method, MethodSchema, PpoConfigSchema, resolveMethod, SacConfigSchema } from '@scale/agents';
+import { DqnConfigSchema, type Method, type MethodEnv, MethodSchema, PpoConfigSchema, resolveMethod, SacConfigSchema } from '@scale/agents';
 import { EnvConfigSchema } from '@scale/env';
 import { BACKENDS } from '@scale/model';
 import { MAX_SERVERS, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 
-/** A training run's whole configuration (what `config.json` records, resolved). */
 /** The most training epochs one run may ask for (`scale train --epochs`, `scale reproduce --epochs`). */
 export const MAX_EPOCHS = 1_000_000;
 
+/** A training run's whole configuration (what `config.json` records, resolved). */
 export const TrainConfigSchema = z
   .object({
     /** A preset name (scale, crossattn, ppo, ppo-srr, dqn, sac, dqn-crossattn, sac-crossattn) or `{ agent, encoder, srr }`. */
@@ -39,4 +39,13 @@ export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 export function resolveTrainConfig(input: TrainConfigInput): TrainConfig & { resolvedMethod: Method } {
   const config = parseConfig(TrainConfigSchema, input, 'config');
   return { ...config, resolvedMethod: resolveMethod(config.method) };
+}
+
+/**
+ * The env settings a method's network was built for (`method.env`: objective, observation, actions,
+ * defer, candidates; empty for the paper's methods). Whoever builds an env for a run lays them over
+ * the run's own `env` settings, in training and in every evaluation, so the env and the network agree.
+ */
+export function methodEnv(method: TrainConfigInput['method']): MethodEnv {
+  return resolveMethod(method ?? 'scale').env ?? {};
 }

@@ -14,7 +14,7 @@ export type { TrainConfig, TrainConfigInput } from './train-config.js';
 /** Builds the agent a config describes, on a fresh vector env. */
 export function makeAgent(config: TrainConfig & { resolvedMethod: Method }): Agent {
   const method = config.resolvedMethod;
-  const env = new VectorEnv(config.envs, { ...config.env, nodes: config.nodes, seed: config.seed, invalidAction: config.invalidAction });
+  const env = new VectorEnv(config.envs, { ...config.env, ...(method.env ?? {}), nodes: config.nodes, seed: config.seed, invalidAction: config.invalidAction });
   const common = { seed: config.seed, mask: config.invalidAction === 'mask', model: { servers: config.nodes } };
   if (method.agent === 'ppo') return new PPO(env, method, { ...common, config: config.ppo });
   if (method.agent === 'dqn') return new DQN(env, method, { ...common, config: config.dqn });

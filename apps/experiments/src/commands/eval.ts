@@ -9,6 +9,7 @@ import { TrainedNodesMismatchError } from '../errors.js';
 import { type EvaluationSummary, evaluateChooser } from '../evaluate.js';
 import { type ExitStatus, integerList } from '../internal/cli-options.js';
 import { readRunRecord } from '../run-record.js';
+import { methodEnv } from '../train-config.js';
 
 /** `scale eval`'s flags (`--nodes`, a list, is added by hand: the generator makes scalar flags). */
 const EvalFlagsSchema = z.object({
@@ -16,6 +17,10 @@ const EvalFlagsSchema = z.object({
   episodes: z.number().int().min(1).default(30).describe('episodes per N'),
   policyMode: z.enum(['greedy', 'sample']).default('greedy').describe('greedy (argmax) or sample'),
   backend: z.enum(BACKENDS).default('wasm').describe('tfjs backend'),
+  invalidAction: z
+    .enum(['penalize', 'mask'])
+    .optional()
+    .describe("evaluate with this invalid-action mode instead of the run's (mask: the network's invalid choices are masked out; a diagnosis, not the run's protocol)"),
   json: z.boolean().default(false).describe('print the results as JSON'),
 });
 const EVAL_FLAGS: SchemaOptionsMeta = { model: { valueName: 'dir' }, policyMode: { valueName: 'mode' } };
@@ -34,7 +39,8 @@ function printSummaries(results: readonly EvaluationSummary[], json: boolean): v
   }
   for (const r of results) {
     const f = (s: { mean: number; ci95: number }) => `${s.mean.toFixed(3)} +- ${Number.isFinite(s.ci95) ? s.ci95.toFixed(3) : 'n/a'}`;
-    process.stdout.write(`N=${r.nodes}  episodes ${r.episodes.length}  mean response ${f(r.meanResponseTime)} s  p95 ${f(r.p95ResponseTime)} s  completed tasks ${f(r.completedTasks)}  (95% CI)\n`);
+    const invalid = r.invalidActions === undefined ? '' : `  invalid actions ${f(r.invalidActions)} of ${r.decisions === undefined ? 'n/a' : r.decisions.mean.toFixed(1)} decisions`;
+    process.stdout.write(`N=${r.nodes}  episodes ${r.episodes.length}  mean response ${f(r.meanResponseTime)} s  p95 ${f(r.p95ResponseTime)} s  completed tasks ${f(r.completedTasks)}${invalid}  (95% CI)\n`);
   }
 }
 
@@ -55,11 +61,11 @@ export function registerEval(program: Command, _exit: ExitStatus): void {
     const network = await loadNetwork(modelDir);
     try {
       checkNodes(network, flags.model, nodes);
-      const mask = record?.config.invalidAction === 'mask';
+      const mask = (flags.invalidAction ?? record?.config.invalidAction) === 'mask';
       const results: EvaluationSummary[] = [];
       for (const n of nodes) {
         const policy = policyFromNetwork(network, { mask, mode: flags.policyMode, seed: 0 });
-        results.push(evaluateChooser(modelDir, policy.act, { env: { ...(record?.config.env ?? {}), invalidAction: mask ? 'mask' : 'penalize' }, nodes: n, episodes: flags.episodes }));
+        results.push(evaluateChooser(modelDir, policy.act, { env: { ...(record?.config.env ?? {}), ...(record === null ? {} : methodEnv(record.config.method)), invalidAction: mask ? 'mask' : 'penalize' }, nodes: n, episodes: flags.episodes }));
       }
       printSummaries(results, flags.json);
     } finally {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addSchemaOptions, givenSchemaOptions, readSchemaOptions, type SchemaOptionsMeta } from '@scale/sim/cli';
+import { DiscountSchema, METHOD_PRESETS, MethodEnvSchema, resolveMethod } from '@scale/agents';
 import { ConfigError } from '@scale/workload';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -22,8 +23,22 @@ const TrainRunFlagsSchema = z.object({
  * `ppo`, `dqn`, `sac`) are the config file's.
  */
 const TrainSettingFlagsSchema = TrainConfigSchema.extend({
-  method: z.string().default('scale').describe('scale | crossattn | ppo | ppo-srr | dqn | sac | dqn-crossattn | sac-crossattn'),
+  method: z.string().default('scale').describe(Object.keys(METHOD_PRESETS).join(' | ')),
 });
+/**
+ * The method's swaps (issue 14) as flags: each refines the chosen method, so `--method scale --reward
+ * response-time` is SCALE trained on the response-time objective. The fields are the method's own
+ * (`method.env`, `method.discount`), so the network and the env are built for the same settings.
+ */
+const MethodSwapFlagsSchema = MethodEnvSchema.extend({ discount: DiscountSchema.optional() });
+const METHOD_SWAP_FLAGS: SchemaOptionsMeta = {
+  objective: { flag: '--reward', help: 'paper (eq. 2) | response-time (minus the area under arrived, unfinished tasks); default: the method\'s' },
+  observation: { flag: '--features', help: 'paper (5 task + 5 server features) | queue-aware (backlog, waits, free times, a global context); default: the method\'s' },
+  actions: { help: 'server (level 1 picks the task) | task-and-server (the agent scores every ready task and server pair); default: the method\'s' },
+  defer: { help: 'one more action: hold the decision until the next event' },
+  candidates: { help: 'cap on the candidate tasks scored per decision (task-and-server); default: the method\'s, else 8' },
+  discount: { help: 'per-step (the paper: gamma per decision) | per-second (gamma per simulated second; PPO); default: the method\'s' },
+};
 const SETTING_FLAGS: SchemaOptionsMeta = { env: { skip: true }, ppo: { skip: true }, dqn: { skip: true }, sac: { skip: true } };
 const RUN_FLAGS: SchemaOptionsMeta = { out: { valueName: 'dir' }, config: { valueName: 'file' } };
 
@@ -44,6 +59,11 @@ async function configOf(file: string | undefined, flags: Readonly<Record<string,
     }
   }
   config = { ...config, ...givenSchemaOptions(TrainSettingFlagsSchema, flags, SETTING_FLAGS) } as TrainConfigInput;
+  const { discount, ...swaps } = givenSchemaOptions(MethodSwapFlagsSchema, flags, METHOD_SWAP_FLAGS) as z.output<typeof MethodSwapFlagsSchema>;
+  if (discount !== undefined || Object.keys(swaps).length > 0) {
+    const base = resolveMethod(config.method ?? 'scale');
+    config = { ...config, method: { ...base, env: { ...base.env, ...swaps }, ...(discount === undefined ? {} : { discount }) } };
+  }
   try {
     resolveTrainConfig(config);
   } catch (error) {
@@ -58,6 +78,7 @@ export function registerTrain(program: Command, exit: ExitStatus): void {
   const command = program.command('train').description('train a method (preset or config file) and write config.json, metrics, checkpoints and model/ into --out');
   addSchemaOptions(command, TrainRunFlagsSchema, RUN_FLAGS);
   addSchemaOptions(command, TrainSettingFlagsSchema, SETTING_FLAGS);
+  addSchemaOptions(command, MethodSwapFlagsSchema, METHOD_SWAP_FLAGS);
   command.action(async (flags: Record<string, unknown>) => {
     const run = readSchemaOptions(TrainRunFlagsSchema, flags, RUN_FLAGS);
     const config = await configOf(run.config, flags);
