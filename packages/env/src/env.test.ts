@@ -210,5 +210,6 @@ describe("issue 14's layouts on the hand-computed scenario", () => {
     expect(() => makeEnv({ candidates: 0 })).toThrow(/config\.candidates/);
     expect(() => makeEnv({ objective: 'makespan' as 'paper' })).toThrow(/config\.objective: expected one of "paper", "response-time"/);
     expect(() => makeEnv({ responseTimeScale: 0 })).toThrow(/config\.responseTimeScale/);
+    expect(() => makeEnv({ nodes: 4 }).reset({ seed: 1, options: { actions: 'task-and-server' } })).toThrow(/options\.actions: expected no per-reset value/);
   });
 });

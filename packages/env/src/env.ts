@@ -48,6 +48,9 @@ export interface StepResult {
 
 const NO_PARTS: RewardParts = { time: 0, communication: 0, energy: 0, invalid: 0 };
 
+/** Settings fixed for an env's lifetime: `reset({ options })` cannot change them. */
+const LAYOUT_KEYS = ['objective', 'responseTimeScale', 'observation', 'queueScales', 'actions', 'defer', 'candidates'] as const;
+
 /**
  * The scheduling MDP of DESIGN.md section 2 with Gymnasium's contract: `reset({ seed })` gives
  * `{ obs, info }`; `step(action)` gives `{ obs, reward, terminated, truncated, info }`. An action is
@@ -111,6 +114,12 @@ export class SchedulingEnv {
       this.actionRng = new Rng(args.seed).child('env:action-space');
     } else {
       this.episodeSeed = this.resetRng.int(0, 0x7fffffff);
+    }
+    if (args.options !== undefined) {
+      // The layout and the objective are the env's (its spaces and featurizer are built from them).
+      for (const key of LAYOUT_KEYS) {
+        if (key in args.options) throw new ConfigError(`options.${key}`, 'no per-reset value (set it in the env config)', args.options[key]);
+      }
     }
     const config = args.options === undefined ? this.config : resolveEnvConfig({ ...this.config, ...args.options } as EnvConfigInput);
     const {

@@ -82,6 +82,8 @@ export class Featurizer {
   private readonly queue: boolean;
   private readonly taskAndServer: boolean;
   private readonly shape = new WorkflowShape(0);
+  /** Per up server: its memory when idle, -1 when busy (scratch for the pair mask). */
+  private idleMemory = new Float64Array(0);
   private readonly window = new ArrivalWindow();
 
   constructor(private readonly config: EnvConfig) {
@@ -157,16 +159,24 @@ export class Featurizer {
     let pairs: Float32Array | null = null;
     if (this.taskAndServer) {
       pairs = new Float32Array(rows * n);
+      // Pair (c, a) is valid when the up server a is idle and holds candidate c (a ready task): the
+      // simulator's isValidFor, with each server's part read once per step.
+      if (this.idleMemory.length < n) this.idleMemory = new Float64Array(sim.serverCount);
+      const idleMemory = this.idleMemory;
+      for (let a = 0; a < n; a++) {
+        const j = upServers[a] as number;
+        idleMemory[a] = sim.isIdle(j) ? sim.serverMemory(j) : -1;
+      }
       for (let c = 0; c < k; c++) {
         const task = this.candidates[c] as number;
         const row = c * n;
         // firstParentTransfer(task, j), with the edge's cost computed once: 0 on the parent's server.
         const parentServer = sim.firstParentServer(task);
         const transfer = parentServer < 0 ? 0 : sim.transferTime(sim.parentDataAt(task, 0));
+        const memory = sim.taskMemory(task);
         for (let a = 0; a < n; a++) {
-          const j = upServers[a] as number;
-          pairs[row + a] = j === parentServer ? 0 : transfer;
-          mask[row + a] = sim.isValidFor(task, j) ? 1 : 0;
+          pairs[row + a] = upServers[a] === parentServer ? 0 : transfer;
+          mask[row + a] = memory <= (idleMemory[a] as number) ? 1 : 0;
         }
       }
     } else {
