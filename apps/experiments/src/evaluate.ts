@@ -1,5 +1,5 @@
 import { type EnvConfigInput, type Observation, SchedulingEnv } from '@scale/env';
-import { createSimulation, makePolicy, type Metrics, runEpisode, type SimConfigInput } from '@scale/sim';
+import { createSimulation, type Metrics, makePolicy, runEpisode, type SimConfigInput } from '@scale/sim';
 import { type Summary, summarize } from './statistics.js';
 
 /** Evaluation episodes use seeds `EVALUATION_SEED_BASE + e`, never seen in training (which starts at the run's seed). */
@@ -13,6 +13,13 @@ export interface EpisodeResult {
   readonly completedTasks: number;
   readonly arrivedTasks: number;
   readonly utilization: number;
+  /**
+   * Decisions the policy made and how many of them chose an invalid action (penalize mode: each
+   * costs r_invalid and dt of clock). Heuristics choose only valid actions: 0. Absent from evaluation
+   * files written before they were recorded.
+   */
+  readonly decisions?: number;
+  readonly invalidActions?: number;
 }
 
 export interface EvaluationSummary {
@@ -22,6 +29,9 @@ export interface EvaluationSummary {
   readonly meanResponseTime: Summary;
   readonly p95ResponseTime: Summary;
   readonly completedTasks: Summary;
+  /** Per episode (absent from evaluation files written before they were recorded). */
+  readonly decisions?: Summary;
+  readonly invalidActions?: Summary;
 }
 
 export interface EvaluationSetup {
@@ -34,7 +44,7 @@ export interface EvaluationSetup {
 }
 
 /** The per-episode figures the tables use, from the simulator's metrics. */
-function episodeResult(seed: number, nodes: number, m: Metrics): EpisodeResult {
+function episodeResult(seed: number, nodes: number, m: Metrics, decisions: number, invalidActions: number): EpisodeResult {
   return {
     seed,
     nodes,
@@ -43,6 +53,8 @@ function episodeResult(seed: number, nodes: number, m: Metrics): EpisodeResult {
     completedTasks: m.completedTasks,
     arrivedTasks: m.arrivedTasks,
     utilization: m.utilization,
+    decisions,
+    invalidActions,
   };
 }
 
@@ -54,6 +66,8 @@ function summary(policy: string, nodes: number, episodes: EpisodeResult[]): Eval
     meanResponseTime: summarize(episodes.map((e) => e.meanResponseTime)),
     p95ResponseTime: summarize(episodes.map((e) => e.p95ResponseTime)),
     completedTasks: summarize(episodes.map((e) => e.completedTasks)),
+    decisions: summarize(episodes.map((e) => e.decisions ?? Number.NaN)),
+    invalidActions: summarize(episodes.map((e) => e.invalidActions ?? Number.NaN)),
   };
 }
 
@@ -70,7 +84,7 @@ export function evaluateHeuristic(name: string, setup: EvaluationSetup): Evaluat
     const seed = EVALUATION_SEED_BASE + e;
     const sim = createSimulation({ ...(simConfig as SimConfigInput), nodes: setup.nodes, seed });
     runEpisode(sim, makePolicy(name, { seed }));
-    episodes.push(episodeResult(seed, setup.nodes, sim.metrics()));
+    episodes.push(episodeResult(seed, setup.nodes, sim.metrics(), sim.decisions, sim.invalidActions));
     setup.onEpisode?.(e + 1, setup.episodes);
   }
   return summary(name, setup.nodes, episodes);
@@ -99,7 +113,7 @@ export function evaluateChooser(name: string, choose: Chooser, setup: Evaluation
       if (over) {
         const m = info.episode;
         if (m === undefined) throw new Error('episode ended without metrics');
-        episodes.push(episodeResult(seed, setup.nodes, m));
+        episodes.push(episodeResult(seed, setup.nodes, m, m.decisions, m.invalidActions));
         setup.onEpisode?.(e + 1, setup.episodes);
         break;
       }

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { figureSpec, renderSvg, trainingCurves } from './figure.js';
+import { figureSpec, lastRowPerEpoch, renderSvg, trainingCurves } from './figure.js';
 
 const epoch = (e: number, episodes: number, ret: number | null) => ({ epoch: e, episodes, meanEpisodeReturn: ret });
+
+describe('lastRowPerEpoch', () => {
+  it('counts an epoch a resumed run logged twice once, keeping the row written last', () => {
+    const rows = [epoch(350, 1, 1), epoch(351, 1, 2), epoch(352, 1, 3), epoch(351, 1, 20), epoch(352, 1, 30), epoch(353, 1, 40)];
+    expect(lastRowPerEpoch(rows)).toEqual([epoch(350, 1, 1), epoch(351, 1, 20), epoch(352, 1, 30), epoch(353, 1, 40)]);
+    // A duplicated epoch no longer weighs twice in its bin.
+    expect(trainingCurves([{ method: 'scale', records: lastRowPerEpoch(rows) }], 10).map((p) => p.mean)).toEqual([1, 30]);
+  });
+});
 
 describe('trainingCurves', () => {
   it('weights a bin by the episodes that ended in it and skips epochs where none ended', () => {
@@ -41,5 +50,21 @@ describe('renderSvg', () => {
     expect(svg).toContain('>scale<');
     expect(svg).toContain('>sac<');
     expect(svg).toContain('mean episode return');
+  });
+
+  it('draws a reference line in the legend, dashes to tell methods apart, and solid legend swatches', async () => {
+    const points = trainingCurves(
+      [
+        { method: 'scale', records: [epoch(1, 1, 1), epoch(2, 1, 2)] },
+        { method: 'crossattn', records: [epoch(1, 1, 1), epoch(2, 1, 2)] },
+      ],
+      1,
+    );
+    const spec = figureSpec(points, ['scale', 'crossattn'], 'Figure 6 test', ['a note on the axis'], [{ label: 'eft (reference)', value: 1.5 }]);
+    const svg = await renderSvg(spec);
+    expect(svg).toContain('>eft (reference)<');
+    expect(svg).toContain('a note on the axis');
+    expect(svg).toContain('stroke-dasharray="7,4"');
+    expect(JSON.stringify(spec)).toContain('"symbolOpacity":1');
   });
 });

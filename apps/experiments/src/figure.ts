@@ -20,7 +20,7 @@ interface EpochRecord {
   readonly meanEpisodeReturn: number | null;
 }
 
-/** Reads a run's `metrics.jsonl` (missing: the run has not started). */
+/** Reads a run's `metrics.jsonl` (missing: the run has not started), one record per epoch. */
 export async function readEpochRecords(runDirectory: string): Promise<EpochRecord[]> {
   let text: string;
   try {
@@ -28,10 +28,22 @@ export async function readEpochRecords(runDirectory: string): Promise<EpochRecor
   } catch {
     return [];
   }
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as EpochRecord);
+  return lastRowPerEpoch(
+    text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as EpochRecord),
+  );
+}
+
+/**
+ * One record per epoch, the last one written: a run stopped after logging an epoch but before its
+ * checkpoint logs that epoch again when it resumes, and the resumed row is the one the run continued from.
+ */
+export function lastRowPerEpoch<R extends { readonly epoch: number }>(records: readonly R[]): R[] {
+  const byEpoch = new Map<number, R>();
+  for (const r of records) byEpoch.set(r.epoch, r);
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
 }
 
 /**
@@ -65,19 +77,62 @@ export function trainingCurves(runs: readonly { method: string; records: readonl
   return points;
 }
 
+/** A horizontal reference line of the figure: a heuristic's mean return on the runs' training episodes. */
+export interface ReferenceLine {
+  readonly label: string;
+  readonly value: number;
+}
+
+/** Line styles: methods that differ only by SRR share a dash family so each pair stays apart where the curves overlap. */
+const DASHES: Readonly<Record<string, readonly number[]>> = {
+  scale: [1, 0],
+  crossattn: [7, 4],
+  ppo: [1, 0],
+  'ppo-srr': [7, 4],
+  dqn: [2, 3],
+  sac: [10, 3, 2, 3],
+};
+const REFERENCE_DASH = [3, 3];
+/** Category colours strong enough to tell apart at a 2 px stroke (Tableau 10, minus the pale ones). */
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#222222', '#17becf'];
+
 /** Figure 6 as a Vega-Lite spec (data inline), so that anyone can restyle and re-render it. */
-export function figureSpec(points: readonly CurvePoint[], methods: readonly string[], title: string): TopLevelSpec {
-  const color = { field: 'method', type: 'nominal', scale: { domain: [...methods] }, title: 'method' } as const;
+export function figureSpec(points: readonly CurvePoint[], methods: readonly string[], title: string, subtitle: readonly string[] = [], references: readonly ReferenceLine[] = []): TopLevelSpec {
+  const domain = [...methods, ...references.map((r) => r.label)];
+  const range = domain.map((_, k) => COLORS[k % COLORS.length] as string);
+  const dashes = domain.map((m) => [...(DASHES[m] ?? REFERENCE_DASH)]);
+  const color = { field: 'method', type: 'nominal', scale: { domain, range }, title: 'method' } as const;
+  const strokeDash = { field: 'method', type: 'nominal', scale: { domain, range: dashes }, title: 'method' } as const;
+  const epochs = points.map((p) => p.epoch);
+  const first = epochs.length === 0 ? 0 : Math.min(...epochs);
+  const last = epochs.length === 0 ? 1 : Math.max(...epochs);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
+    title: { text: title, subtitle: [...subtitle], anchor: 'start', frame: 'group', fontSize: 14, subtitleFontSize: 11 },
     width: 640,
     height: 360,
-    data: { values: points.map((p) => ({ ...p })) },
+    config: { legend: { symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolOpacity: 1, symbolSize: 300, labelFontSize: 11 } },
     encoding: { x: { field: 'epoch', type: 'quantitative', title: 'epoch (1,024 env steps each)' } },
     layer: [
-      { mark: { type: 'area', opacity: 0.18 }, encoding: { y: { field: 'low', type: 'quantitative', title: 'mean episode return' }, y2: { field: 'high' }, color } },
-      { mark: { type: 'line', strokeWidth: 1.6 }, encoding: { y: { field: 'mean', type: 'quantitative' }, color } },
+      {
+        data: { values: points.map((p) => ({ ...p })) },
+        mark: { type: 'area', opacity: 0.12 },
+        encoding: {
+          y: { field: 'low', type: 'quantitative', title: 'mean episode return (ours)' },
+          y2: { field: 'high' },
+          color,
+        },
+      },
+      {
+        data: { values: references.flatMap((r) => [first, last].map((epoch) => ({ method: r.label, epoch, mean: r.value }))) },
+        mark: { type: 'line', strokeWidth: 1.5 },
+        encoding: { y: { field: 'mean', type: 'quantitative' }, color, strokeDash },
+      },
+      {
+        data: { values: points.map((p) => ({ ...p })) },
+        mark: { type: 'line', strokeWidth: 2 },
+        encoding: { y: { field: 'mean', type: 'quantitative' }, color, strokeDash },
+      },
     ],
   };
 }

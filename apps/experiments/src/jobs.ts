@@ -26,10 +26,10 @@ export interface JobHooks {
   readonly versions: Record<string, string>;
 }
 
-/** An evaluation's result file. */
 /** Feature statistics as evaluation files hold them: files written before the correlation and the effective rank were gathered lack both. */
 export type RecordedFeatureStatistics = Omit<FeatureStatistics, 'meanAbsCorrelation' | 'effectiveRank'> & Partial<Pick<FeatureStatistics, 'meanAbsCorrelation' | 'effectiveRank'>>;
 
+/** An evaluation's result file. */
 export interface EvaluationRecord {
   readonly job: EvaluateJob;
   readonly summary: EvaluationSummary;

@@ -5,8 +5,8 @@ import { ReproductionLockedError, ReproductionMismatchError } from './errors.js'
 import { jobFinished, writeJsonAtomic } from './jobs.js';
 import { type Budget, resolveBudget, seedList } from './plan.js';
 import { type PoolResult, runJobs } from './pool.js';
-import { runJobsOnQueue } from './queue-coordinator.js';
 import type { Reporter } from './progress.js';
+import { runJobsOnQueue } from './queue-coordinator.js';
 import { ResultStore } from './results.js';
 import { renderCsv, renderMarkdown, type Table } from './table.js';
 import type { ReportContext } from './target.js';
@@ -155,10 +155,16 @@ function summaryMarkdown(record: ReproductionRecord, tables: readonly Table[], e
     ...failuresOf(record.invocations.at(-1)),
     '## Verdicts',
     '',
-    '| table | claim or question | verdict |',
-    '|---|---|---|',
-    ...tables.flatMap((t) => t.claims.map((c) => `| [${t.id}](${t.id}.md) | ${c.claim.replaceAll('|', '\\|')} | ${c.verdict} |`)),
+    'Each table states the margin of each claim (the paper\'s effect size, or ours for our own questions) and how its interval was made. Every verdict holds under DESIGN.md\'s chosen constants (the paper\'s text lost most of them).',
     '',
+    '| table | the paper\'s claim or our question | the interval alone | verdict |',
+    '|---|---|---|---|',
+    ...tables.flatMap((t) =>
+      t.claims.map((c) => `| [${t.id}](${t.id}.md) | ${c.kind === 'question' ? 'our question: ' : "the paper's claim: "}${c.claim.replaceAll('|', '\\|')} | ${c.outcome ?? '—'} | ${c.verdict} |`),
+    ),
+    '',
+    ...tables.flatMap((t) => (t.summaryNotes ?? []).map((note) => `- [${t.id}](${t.id}.md): ${note}`)),
+    ...(tables.some((t) => (t.summaryNotes ?? []).length > 0) ? [''] : []),
     ...extras.flatMap((lines) => [...lines, '']),
   ];
   return `${lines.join('\n')}\n`;

@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { EpisodeResult } from './evaluate.js';
 import type { EvaluationRecord } from './jobs.js';
 import { type Budget, type EvaluatedPolicy, evaluationFile, type Job, policyKey, ZERO_SHOT_METHODS } from './plan.js';
-import { type CellValue, type Claim, cellOf, directionalClaim } from './table.js';
+import { BOOTSTRAP_REPLICATES, bootstrap, describe, type Estimate, flatten, mean, probabilityOfImprovement, type SeedEpisodeValues } from './statistics.js';
+import { bootstrapClaim, type CellValue, type Claim, MIN_CLAIM_SEEDS } from './table.js';
 
 /** JSON writes NaN as null: read the statistics' nulls back as NaN, so that no null is taken for 0 in arithmetic. */
-const NUMERIC_FIELDS = new Set(['mean', 'std', 'ci95', 'meanResponseTime', 'p95ResponseTime', 'utilization', 'covOffDiagonal', 'kl']);
+const NUMERIC_FIELDS = new Set(['mean', 'std', 'ci95', 'meanResponseTime', 'p95ResponseTime', 'utilization', 'covOffDiagonal', 'kl', 'meanAbsCorrelation', 'effectiveRank']);
 function reviveNumbers(key: string, value: unknown): unknown {
   return value === null && NUMERIC_FIELDS.has(key) ? Number.NaN : value;
 }
@@ -48,16 +50,96 @@ export interface TableContext {
 
 export type Metric = 'meanResponseTime' | 'completedTasks' | 'p95ResponseTime';
 
-/** A learned method's cell: the mean over seeds of each seed's mean over the episodes, CI over seeds. */
-export function learnedCell(records: readonly (EvaluationRecord | undefined)[], metric: Metric): CellValue {
-  return cellOf(records.map((r) => r?.summary[metric].mean ?? Number.NaN));
+/** One policy's evaluation records: one per training seed (undefined while pending), or one for a heuristic. */
+export type PolicyRecords = readonly (EvaluationRecord | undefined)[];
+
+/** Per-episode values of several policies on the episodes all of them ran, paired by training seed and by episode seed. */
+export interface AlignedSamples {
+  /** `samples[p][s][e]`: policy p, its s-th finished training seed (one row for a heuristic), episode e. */
+  readonly samples: readonly SeedEpisodeValues[];
+  /** The episode seeds behind column e. */
+  readonly episodeSeeds: readonly number[];
+  /** Training seeds behind the learned policies (null when every policy is a heuristic). */
+  readonly seeds: number | null;
 }
 
-/** A heuristic's cell: mean over the evaluation episodes, CI over episodes. */
+/**
+ * Aligns policies for a paired bootstrap: a learned policy keeps the training seeds every learned
+ * policy here has finished (a seed pairs runs that share their initial streams and training
+ * episodes), and every policy keeps the episode seeds they all ran (evaluation episodes are
+ * `1,000,000 + e` for every policy, so at one N they are all shared). Null while a policy has no
+ * finished record, or when they share no episode.
+ */
+export function alignSamples(policies: readonly PolicyRecords[], value: (episode: EpisodeResult) => number): AlignedSamples | null {
+  const learned = policies.filter((p) => p.length > 1);
+  const seedCount = learned.length === 0 ? 1 : Math.max(...learned.map((p) => p.length));
+  const finishedSeeds = [...Array(seedCount).keys()].filter((k) => learned.every((p) => p[k] !== undefined));
+  const kept = policies.map((p) => (p.length > 1 ? finishedSeeds.map((k) => p[k] as EvaluationRecord) : p.filter((r) => r !== undefined)));
+  if (kept.some((records) => records.length === 0)) return null;
+  let shared: number[] | null = null;
+  for (const records of kept) {
+    for (const record of records) {
+      const seeds = new Set(record.summary.episodes.map((e) => e.seed));
+      shared = shared === null ? [...seeds].sort((a, b) => a - b) : shared.filter((seed) => seeds.has(seed));
+    }
+  }
+  if (shared === null || shared.length === 0) return null;
+  const episodeSeeds = shared;
+  const samples = kept.map((records) =>
+    records.map((record) => {
+      const bySeed = new Map(record.summary.episodes.map((e) => [e.seed, value(e)]));
+      return episodeSeeds.map((seed) => bySeed.get(seed) as number);
+    }),
+  );
+  return { samples, episodeSeeds, seeds: learned.length === 0 ? null : finishedSeeds.length };
+}
+
+/** A metric of one episode. */
+export function metricOf(metric: Metric): (episode: EpisodeResult) => number {
+  return (episode) => episode[metric];
+}
+
+/** One policy's cell: the mean and the interquartile mean with their 95% intervals (two-level bootstrap for a learned method, episodes for a heuristic). */
+function describedCell(records: PolicyRecords, metric: Metric, learned: boolean): CellValue {
+  const aligned = alignSamples([learned ? records : records.slice(0, 1)], metricOf(metric));
+  if (aligned === null) return 'pending';
+  const values = aligned.samples[0] as SeedEpisodeValues;
+  const { mean, iqm } = describe(values);
+  return {
+    mean: mean.value,
+    ci95: null,
+    n: learned && records.length > 1 ? values.length : aligned.episodeSeeds.length,
+    low: mean.low,
+    high: mean.high,
+    iqm,
+    seeds: values.length,
+    episodes: aligned.episodeSeeds.length,
+    over: learned && records.length > 1 ? 'seeds and episodes' : 'episodes',
+  };
+}
+
+/** A learned method's cell: the mean over seeds and episodes and the IQM, 95% intervals from the two-level bootstrap (seeds, then episodes). */
+export function learnedCell(records: PolicyRecords, metric: Metric): CellValue {
+  return describedCell(records, metric, true);
+}
+
+/** A heuristic's cell: the mean over the evaluation episodes and the IQM, 95% intervals from the bootstrap over episodes. */
 export function heuristicCell(record: EvaluationRecord | undefined, metric: Metric): CellValue {
-  if (record === undefined) return 'pending';
-  const s = record.summary[metric];
-  return { mean: s.mean, ci95: Number.isFinite(s.ci95) ? s.ci95 : null, n: s.n };
+  return describedCell([record], metric, false);
+}
+
+/**
+ * Invalid actions per episode (mean [95% interval], as `learnedCell`), or `not recorded` when a
+ * finished evaluation predates their recording (its episodes lack the field).
+ */
+export function invalidActionsCell(records: PolicyRecords, learned: boolean): CellValue {
+  const finished = records.filter((r) => r !== undefined);
+  if (finished.some((r) => r.summary.episodes.some((e) => e.invalidActions === undefined))) return { mean: Number.NaN, ci95: null, n: 0, note: 'not recorded' };
+  const aligned = alignSamples([learned ? records : records.slice(0, 1)], (e) => e.invalidActions ?? Number.NaN);
+  if (aligned === null) return 'pending';
+  const values = aligned.samples[0] as SeedEpisodeValues;
+  const estimate = bootstrap([values], (rows) => mean(flatten(rows[0] as SeedEpisodeValues)));
+  return { mean: estimate.value, ci95: null, n: learned && records.length > 1 ? values.length : aligned.episodeSeeds.length, low: estimate.low, high: estimate.high, seeds: values.length, episodes: aligned.episodeSeeds.length };
 }
 
 /** One value per seed (NaN while pending). */
@@ -65,45 +147,83 @@ export function perSeed(records: readonly (EvaluationRecord | undefined)[], valu
   return records.map((r) => (r === undefined ? Number.NaN : value(r)));
 }
 
+/** The note every table with claims carries: how the verdicts are reached, and under which constants they hold. */
+export const VERDICT_NOTE =
+  'Verdicts: "effect detected" when the 95% interval of the effect (positive in the claimed direction) lies above 0; "no effect detected; the paper\'s size ruled out" (or "the margin ruled out", for our own questions) when it lies below the margin stated beside it; "inconclusive" otherwise. ' +
+  `A claim needs ${MIN_CLAIM_SEEDS} training seeds: with fewer its verdict reads "too few seeds: k of ${MIN_CLAIM_SEEDS}", and "the interval alone" shows what the interval would say. ` +
+  'P(improvement) is the probability that the first method named has the lower response time than the second on an episode (ties half), averaged over the shared episodes (rliable). ' +
+  "Every verdict holds under DESIGN.md's chosen constants (the paper's text lost most of them: reward scales, feature scales, the workload's distributions, the training budget).";
+
 /** The first note of every table: how the numbers were made. */
 export function protocolNote(context: TableContext): string {
   const b = context.budget;
   return (
     `Ours: ${b.epochs} training epochs per run at N=16, training seeds ${context.seeds.join(', ')}; evaluation on drained episodes with fixed seeds ` +
-    `(1,000,000 + e), greedy actions, ${b.episodes} episodes per N up to 256 and ${b.largeEpisodes} above` +
+    `(1,000,000 + e, the same for every policy), greedy actions, ${b.episodes} episodes per N up to 256 and ${b.largeEpisodes} above` +
     `${b.horizon === null ? '' : `, ${b.horizon} s of arrivals per episode`}${b.quick ? ' (--quick: tiny budgets, the numbers are not findings)' : ''}. ` +
-    'A learned row is the mean over seeds of each seed\'s mean over the episodes, ± the half-width of the 95% Student-t CI over seeds; ' +
-    "a heuristic row's CI is over episodes. Rows marked (paper's) are the paper's reported values, for comparison only."
+    "A cell is the mean [95% interval]; IQM is the interquartile mean [95% interval] (Agarwal et al., 2021). A learned method's values pool its training seeds' episodes, and its intervals come from a two-level stratified bootstrap (training seeds, then episodes within each seed); " +
+    `a heuristic's from a bootstrap over episodes (${BOOTSTRAP_REPLICATES} replicates, seeded: the same results give the same intervals). Differences between policies are paired by training seed and by episode. ` +
+    "Rows marked (paper's) are the paper's reported values, for comparison only."
   );
 }
 
-/** Learned minus the best heuristic (by mean) on the same episodes, per seed (s; < 0: the learned policy is faster). */
-function versusBest(store: ResultStore, set: string, method: string, seeds: readonly number[], nodes: number, heuristics: readonly string[]) {
-  const candidates = heuristics.map((h) => ({ name: h, record: store.get(set, h, nodes) })).filter((c) => c.record !== undefined);
-  if (candidates.length < heuristics.length) return { best: null, differences: seeds.map(() => Number.NaN) };
-  const best = candidates.reduce((a, b) => ((b.record as EvaluationRecord).summary.meanResponseTime.mean < (a.record as EvaluationRecord).summary.meanResponseTime.mean ? b : a));
-  const bestMean = (best.record as EvaluationRecord).summary.meanResponseTime.mean;
-  return { best: best.name, differences: store.learned(set, method, seeds, nodes).map((r) => (r === undefined ? Number.NaN : r.summary.meanResponseTime.mean - bestMean)) };
+/** Our own questions' margin: a learned policy 1% faster than the best heuristic is the smallest gain we count as one. */
+export const QUESTION_MARGIN_FRACTION = 0.01;
+
+/** An effect and its probability of improvement from aligned samples, or nulls while pending. */
+export function pairedEffect(
+  policies: readonly PolicyRecords[],
+  metric: Metric,
+  effect: (rows: readonly SeedEpisodeValues[]) => number,
+  improvement: ((rows: readonly SeedEpisodeValues[]) => number) | null,
+): { effect: Estimate | null; improvement: Estimate | null; seeds: number | null; episodes: number } {
+  const aligned = alignSamples(policies, metricOf(metric));
+  if (aligned === null) return { effect: null, improvement: null, seeds: null, episodes: 0 };
+  return {
+    effect: bootstrap(aligned.samples, effect),
+    improvement: improvement === null ? null : bootstrap(aligned.samples, improvement),
+    seeds: aligned.seeds,
+    episodes: aligned.episodeSeeds.length,
+  };
 }
 
-/** Cells of heuristics and learned methods on one evaluation set, and the claims "method beats the best heuristic". */
+/** The mean of sample `k` of a bootstrap replicate. */
+export function meanOf(rows: readonly SeedEpisodeValues[], k: number): number {
+  return mean(flatten(rows[k] as SeedEpisodeValues));
+}
+
+/** Cells of heuristics and learned methods on one evaluation set, and the questions "method beats the best heuristic". */
 export function comparison(context: TableContext, set: string, nodes: number, heuristics: readonly string[], labelSuffix: string): { cells: Record<string, CellValue>; claims: Claim[] } {
   const { store, seeds } = context;
   const cells: Record<string, CellValue> = {};
   for (const h of heuristics) cells[h] = heuristicCell(store.get(set, h, nodes), 'meanResponseTime');
+  const finished = heuristics.map((h) => ({ name: h, record: store.get(set, h, nodes) }));
+  const best = finished.every((c) => c.record !== undefined)
+    ? finished.reduce((a, b) => ((b.record as EvaluationRecord).summary.meanResponseTime.mean < (a.record as EvaluationRecord).summary.meanResponseTime.mean ? b : a))
+    : null;
   const claims: Claim[] = [];
   for (const method of ZERO_SHOT_METHODS) {
-    cells[method] = learnedCell(store.learned(set, method, seeds, nodes), 'meanResponseTime');
-    const { best, differences } = versusBest(store, set, method, seeds, nodes, heuristics);
-    cells[`${method}-vs-best`] = cellOf(differences);
+    const learned = store.learned(set, method, seeds, nodes);
+    cells[method] = learnedCell(learned, 'meanResponseTime');
+    const pair = best === null ? null : pairedEffect([learned, [best.record]], 'meanResponseTime', (rows) => meanOf(rows, 0) - meanOf(rows, 1), null);
+    cells[`${method}-vs-best`] =
+      pair === null || pair.effect === null
+        ? 'pending'
+        : { mean: pair.effect.value, ci95: null, n: pair.seeds ?? 1, low: pair.effect.low, high: pair.effect.high, seeds: pair.seeds ?? 1, episodes: pair.episodes, over: 'seeds and episodes' };
+    const question = best === null ? null : pairedEffect([learned, [best.record]], 'meanResponseTime', (rows) => meanOf(rows, 1) - meanOf(rows, 0), (rows) => probabilityOfImprovement(rows[0] as SeedEpisodeValues, rows[1] as SeedEpisodeValues));
+    const bestMean = best === null ? Number.NaN : (best.record as EvaluationRecord).summary.meanResponseTime.mean;
     claims.push(
-      directionalClaim(
-        `${method} beats the best heuristic${best === null ? '' : ` (${best})`}, ${labelSuffix}`,
-        'best heuristic minus learned mean response time, s, per seed (same episodes); > 0',
-        null,
-        differences.map((d) => -d),
-        true,
-      ),
+      bootstrapClaim({
+        claim: `${method} beats the best heuristic${best === null ? '' : ` (${best.name})`}, ${labelSuffix}`,
+        test: 'best heuristic minus learned mean response time, s, paired by seed and episode; > 0. P(improvement): learned faster than the best heuristic on an episode',
+        kind: 'question',
+        paper: null,
+        margin: { value: QUESTION_MARGIN_FRACTION * bestMean, source: 'ours', description: `ours: ${100 * QUESTION_MARGIN_FRACTION}% of the best heuristic's mean` },
+        effect: question?.effect ?? null,
+        improvement: question?.improvement ?? null,
+        seeds: question?.seeds ?? null,
+        episodes: question?.episodes ?? 0,
+      }),
     );
   }
   return { cells, claims };
@@ -114,6 +234,6 @@ export function comparisonColumns(heuristics: readonly string[]) {
   return [
     ...heuristics.map((h) => ({ key: h, label: h })),
     ...ZERO_SHOT_METHODS.map((m) => ({ key: m, label: m })),
-    ...ZERO_SHOT_METHODS.map((m) => ({ key: `${m}-vs-best`, label: `${m} - best heuristic` })),
+    ...ZERO_SHOT_METHODS.map((m) => ({ key: `${m}-vs-best`, label: `${m} - best heuristic (paired)` })),
   ];
 }

@@ -1,6 +1,7 @@
 import { type JobPlan, PAPER_REGIME, TABLE4_HEURISTICS, ZERO_SHOT_METHODS } from '../plan.js';
-import { heuristicCell, learnedCell, protocolNote, type TableContext } from '../results.js';
-import { cellOf, directionalClaim, paperCell, type Row, type Table } from '../table.js';
+import { heuristicCell, learnedCell, meanOf, pairedEffect, protocolNote, type TableContext, VERDICT_NOTE } from '../results.js';
+import { probabilityOfImprovement, type SeedEpisodeValues } from '../statistics.js';
+import { bootstrapClaim, type CellValue, paperCell, type Row, type Table } from '../table.js';
 import { defineTarget } from '../target.js';
 
 /** Table 4's cluster sizes: the paper's 16 (training), 32 and 48, then ours. */
@@ -21,38 +22,67 @@ export function table4(context: TableContext): Table {
   const columns = TABLE4_NODES.map((n) => ({ key: String(n), label: `N=${n}` }));
   const rows: Row[] = [];
   for (const method of ZERO_SHOT_METHODS) {
-    rows.push({ label: method, source: 'ours', over: 'seeds', cells: Object.fromEntries(TABLE4_NODES.map((n) => [String(n), learnedCell(store.learned('paper', method, seeds, n), 'meanResponseTime')])) });
+    rows.push({ label: method, source: 'ours', over: 'seeds and episodes', cells: Object.fromEntries(TABLE4_NODES.map((n) => [String(n), learnedCell(store.learned('paper', method, seeds, n), 'meanResponseTime')])) });
     rows.push({ label: method, source: 'paper', over: '', cells: Object.fromEntries(TABLE4_NODES.map((n) => [String(n), paperCell(TABLE4_PAPER[method]?.[n])])) });
   }
   for (const heuristic of TABLE4_HEURISTICS) {
     rows.push({ label: `${heuristic} (heuristic)`, source: 'ours', over: 'episodes', cells: Object.fromEntries(TABLE4_NODES.map((n) => [String(n), heuristicCell(store.get('paper', heuristic, n), 'meanResponseTime')])) });
   }
-  const reduction = (n: number) => {
-    const scale = store.learned('paper', 'scale', seeds, n);
-    const crossattn = store.learned('paper', 'crossattn', seeds, n);
-    return scale.map((r, k) => {
-      const c = crossattn[k];
-      return r === undefined || c === undefined ? Number.NaN : reductionPercent(r.summary.meanResponseTime.mean, c.summary.meanResponseTime.mean);
-    });
+  const reductionEffect = (n: number) =>
+    pairedEffect(
+      [store.learned('paper', 'scale', seeds, n), store.learned('paper', 'crossattn', seeds, n)],
+      'meanResponseTime',
+      (rows) => reductionPercent(meanOf(rows, 0), meanOf(rows, 1)),
+      (rows) => probabilityOfImprovement(rows[0] as SeedEpisodeValues, rows[1] as SeedEpisodeValues),
+    );
+  const reductionCell = (n: number): CellValue => {
+    const r = reductionEffect(n);
+    return r.effect === null ? 'pending' : { mean: r.effect.value, ci95: null, n: r.seeds ?? 1, low: r.effect.low, high: r.effect.high, seeds: r.seeds ?? 1, episodes: r.episodes };
   };
-  rows.push({ label: 'SRR reduction, % ((crossattn - scale) / crossattn)', source: 'ours', over: 'seeds', cells: Object.fromEntries(TABLE4_NODES.map((n) => [String(n), cellOf(reduction(n))])) });
+  rows.push({ label: 'SRR reduction, % ((crossattn - scale) / crossattn)', source: 'ours', over: 'seeds and episodes', cells: Object.fromEntries(TABLE4_NODES.map((n) => [String(n), reductionCell(n)])) });
   rows.push({ label: 'SRR reduction, %', source: 'paper', over: '', cells: Object.fromEntries(TABLE4_NODES.map((n) => [String(n), paperCell(PAPER_REDUCTION[n])])) });
-  const r16 = reduction(16);
-  const r48 = reduction(48);
+  const at48 = reductionEffect(48);
+  const grows = pairedEffect(
+    [16, 48].flatMap((n) => [store.learned('paper', 'scale', seeds, n), store.learned('paper', 'crossattn', seeds, n)]),
+    'meanResponseTime',
+    (rows) => reductionPercent(meanOf(rows, 2), meanOf(rows, 3)) - reductionPercent(meanOf(rows, 0), meanOf(rows, 1)),
+    null,
+  );
+  const paper48 = PAPER_REDUCTION[48] as number;
+  const paperGrowth = (PAPER_REDUCTION[48] as number) - (PAPER_REDUCTION[16] as number);
   return {
     id: 'table4',
     title: 'Table 4: mean response time (s), trained at N=16, zero-shot at larger N',
-    notes: [protocolNote(context), 'Tests are across training seeds; a seed pairs scale and crossattn runs that share the seed (same initial streams and training episodes).'],
+    notes: [
+      protocolNote(context),
+      'The SRR reduction and the claims pair scale and crossattn runs that share a training seed (same initial streams and training episodes) and the episodes they share; the growth claim also pairs episode e at N=16 with episode e at N=48 (the same episode seed, a different cluster).',
+      VERDICT_NOTE,
+    ],
     columns,
     rows,
     claims: [
-      directionalClaim('SRR lowers the response time at N=48', 'relative reduction (crossattn - scale) / crossattn at N=48, %, per seed; > 0', PAPER_REDUCTION[48] as number, r48),
-      directionalClaim(
-        'the gap grows with N',
-        'reduction at N=48 minus reduction at N=16, percentage points, per seed; > 0',
-        (PAPER_REDUCTION[48] as number) - (PAPER_REDUCTION[16] as number),
-        r48.map((x, k) => x - (r16[k] as number)),
-      ),
+      bootstrapClaim({
+        claim: 'SRR lowers the response time at N=48',
+        test: 'relative reduction (crossattn - scale) / crossattn at N=48, %, paired by seed and episode; > 0. P(improvement): scale faster than crossattn on an episode',
+        kind: 'paper',
+        paper: paper48,
+        margin: { value: paper48, source: 'paper', description: "the paper's reduction at N=48" },
+        effect: at48.effect,
+        improvement: at48.improvement,
+        seeds: at48.seeds,
+        episodes: at48.episodes,
+      }),
+      bootstrapClaim({
+        claim: 'the gap grows with N',
+        test: 'reduction at N=48 minus reduction at N=16, percentage points, paired by seed and episode seed; > 0',
+        kind: 'paper',
+        paper: paperGrowth,
+        margin: { value: paperGrowth, source: 'paper', description: "the paper's growth from N=16 to 48" },
+        effect: grows.effect,
+        improvement: null,
+        seeds: grows.seeds,
+        episodes: grows.episodes,
+      }),
     ],
   };
 }
