@@ -4,6 +4,8 @@ import { checkTrace, InvalidActionError } from '@scale/sim';
 import { describe, expect, it } from 'vitest';
 import { makeEnv, type StepResult } from './env.js';
 import { envLayout } from './featurizer.js';
+import { ObservationSpace } from './spaces.js';
+import { Rng } from '@scale/workload';
 import { ActionOutOfRangeError, ResetNeededError } from './errors.js';
 
 // The simulator's hand-computed scenario (packages/sim/fixtures): small (C=1, M=8) and large (C=4, M=80)
@@ -211,5 +213,26 @@ describe("issue 14's layouts on the hand-computed scenario", () => {
     expect(() => makeEnv({ objective: 'makespan' as 'paper' })).toThrow(/config\.objective: expected one of "paper", "response-time"/);
     expect(() => makeEnv({ responseTimeScale: 0 })).toThrow(/config\.responseTimeScale/);
     expect(() => makeEnv({ nodes: 4 }).reset({ seed: 1, options: { actions: 'task-and-server' } })).toThrow(/options\.actions: expected no per-reset value/);
+  });
+
+  it("the observation space of a layout accepts its samples and names what breaks its shapes and ranges", () => {
+    const space = new ObservationSpace(new Rng(3), envLayout({ observation: 'queue-aware', actions: 'task-and-server', defer: true }));
+    const obs = space.sample({ n: 5, k: 3 });
+    expect(space.violations(obs)).toEqual([]);
+    expect([obs.mask.length, obs.tasks?.length, obs.pairs?.length, obs.global?.length, obs.servers.length]).toEqual([16, 27, 15, 6, 30]);
+    const tasks = Float32Array.from(obs.tasks as Float32Array);
+    tasks[9 + 6] = (tasks[9 + 5] as number) + 1;
+    const global = Float32Array.from(obs.global as Float32Array);
+    global[3] = 1.5;
+    expect(space.violations({ ...obs, tasks, global })).toEqual([
+      `tasks[1][6] (critical path) = ${tasks[15]} exceeds its remaining work ${tasks[14]}`,
+      'global[3] = 1.5 is outside its range',
+    ]);
+    expect(space.violations({ ...obs, mask: obs.mask.subarray(1) })).toEqual(['mask must be a Uint8Array(16)']);
+    const task = Float32Array.from(obs.task);
+    task[2] = (task[2] as number) + 1;
+    expect(space.violations({ ...obs, task })).toEqual(['task[2] differs from tasks[2] (candidate 0)']);
+    const { defer: _defer, ...noDefer } = obs;
+    expect(space.violations(noDefer)).toContain('defer must be true');
   });
 });

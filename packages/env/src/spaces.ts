@@ -63,14 +63,16 @@ export class ObservationSpace {
     if (G > 0 ? !(obs.global instanceof Float32Array) || obs.global.length !== G : obs.global !== undefined) out.push(G > 0 ? `global must be a Float32Array(${G})` : 'global must be absent');
     if (out.length > 0) return out;
     const rows = obs.tasks ?? obs.task;
+    // task[f] in the paper's layout, tasks[c][f] with candidates.
+    const name = (c: number, f: number): string => (obs.tasks === undefined ? `task[${f}]` : `tasks[${c}][${f}]`);
     rows.forEach((v, i) => {
-      if (!Number.isFinite(v) || v < 0) out.push(`task ${Math.floor(i / TF)} [${i % TF}] = ${v} is not a finite number >= 0`);
+      if (!Number.isFinite(v) || v < 0) out.push(`${name(Math.floor(i / TF), i % TF)} = ${v} is not a finite number >= 0`);
     });
     for (let c = 0; c < k; c++) {
       const at = c * TF;
-      if ((rows[at + 3] as number) > 1) out.push(`task ${c} [3] (workflow completion) = ${rows[at + 3]} is above 1`);
+      if ((rows[at + 3] as number) > 1) out.push(`${name(c, 3)} (workflow completion) = ${rows[at + 3]} is above 1`);
       // Queue-aware: the critical path from a task is part of its workflow's remaining work.
-      if (TF > 5 && (rows[at + 6] as number) > (rows[at + 5] as number)) out.push(`task ${c} [6] (critical path) = ${rows[at + 6]} exceeds [5] (remaining work) = ${rows[at + 5]}`);
+      if (TF > 5 && (rows[at + 6] as number) > (rows[at + 5] as number)) out.push(`${name(c, 6)} (critical path) = ${rows[at + 6]} exceeds its remaining work ${rows[at + 5]}`);
     }
     if (obs.tasks !== undefined) {
       for (let i = 0; i < TF; i++) if (!Object.is(obs.tasks[i], obs.task[i])) out.push(`task[${i}] differs from tasks[${i}] (candidate 0)`);
