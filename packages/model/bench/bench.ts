@@ -5,7 +5,8 @@
  * kernel against tfjs's own at the training step's shapes. Then issue 14's task-and-server network
  * (k = 8 candidates, with defer, a global context and the pair feature): the fast forward at N = 16
  * and 1,024, the tfjs forward (batch 1) and the PPO-sized training step (batch 256) at N = 16, on
- * wasm. One JSON line per figure.
+ * wasm; the training step also with each row's k drawn from the paper workload's candidate counts at
+ * caps 8, 4 and 1 (padded candidates), beside the paper network's step. One JSON line per figure.
  * Usage: bench.ts [--backends wasm,cpu] [--quick] [--only server|task-and-server]
  */
 import * as tf from '@tensorflow/tfjs';
@@ -204,5 +205,48 @@ if (runTaskAndServer) {
     const stepSeconds = measure(() => ppoStep(net, adam, batch, columns, oldLogProb, advantages, returns), quick ? 3 : 10, quick ? 3 : 5);
     emit({ what: 'train-step', actions: 'task-and-server', backend: 'wasm', N: n, k, batch: B, milliseconds: Math.round(stepSeconds * 1e5) / 100 });
     net.dispose();
+    // The same step with each row's k drawn from the paper workload's candidate counts at N = 16
+    // (padded candidates: only the present ones run through the blocks), at caps 8 and 4 and 1, and
+    // the paper network's step beside them. CPU milliseconds too: the machine is shared.
+    const shares = [50.4, 16.7, 5.5, 2.6, 2.3, 2.5, 1.2, 18.8];
+    const drawK = (cap: number): number => {
+      let u = rng.next() * 100;
+      for (let c = 1; c < cap; c++) {
+        u -= shares[c - 1] as number;
+        if (u < 0) return c;
+      }
+      return cap;
+    };
+    const timed = (step: () => void): { milliseconds: number; cpuMilliseconds: number } => {
+      const cpu = process.cpuUsage();
+      const rounds = quick ? 3 : 5;
+      const iterations = quick ? 3 : 10;
+      const seconds = measure(step, iterations, rounds);
+      const used = process.cpuUsage(cpu);
+      const calls = rounds * iterations + Math.max(3, iterations / 10);
+      return { milliseconds: Math.round(seconds * 1e5) / 100, cpuMilliseconds: Math.round(((used.user + used.system) / 1000 / calls) * 100) / 100 };
+    };
+    for (const cap of [8, 4, 1]) {
+      const mixedNet = new Network({ ...config, candidates: cap });
+      const mixed = Array.from({ length: B }, () => randomCandidateObservation(rng, n, drawK(cap), options));
+      const mixedBatch = batchObservations(mixed);
+      const mixedColumns = batchActions(
+        mixedBatch,
+        mixed.map((obs, i) => i % actionCount(obs.k ?? 1, obs.n, true)),
+      );
+      const mixedAdam = new PackedAdam(mixedNet.trainableVariables(), { epsilon: 1e-5, maxGradNorm: 0.5 });
+      const present = mixed.reduce((total, obs) => total + (obs.k ?? 1), 0);
+      const figures = timed(() => ppoStep(mixedNet, mixedAdam, mixedBatch, mixedColumns, oldLogProb, advantages, returns));
+      emit({ what: 'train-step', actions: 'task-and-server', candidates: 'paper workload at N = 16', backend: 'wasm', N: n, cap, present, batch: B, ...figures });
+      mixedNet.dispose();
+    }
+    const paperNet = new Network({});
+    const paperObservations = Array.from({ length: B }, () => randomObservation(rng, n));
+    const paperBatch = batchObservations(paperObservations);
+    const paperAdam = new PackedAdam(paperNet.trainableVariables(), { epsilon: 1e-5, maxGradNorm: 0.5 });
+    const paperColumns = Int32Array.from({ length: B }, (_, i) => i % n);
+    const paperFigures = timed(() => ppoStep(paperNet, paperAdam, paperBatch, paperColumns, oldLogProb, advantages, returns));
+    emit({ what: 'train-step', actions: 'server (paper)', backend: 'wasm', N: n, batch: B, ...paperFigures });
+    paperNet.dispose();
   }
 }

@@ -241,6 +241,17 @@ export interface BatchTensors {
   readonly candidateMean?: tf.Tensor3D | null;
   /** int32, the present candidates' rows among the size * k candidate slots; null when no candidate is padded. */
   readonly candidateRows?: tf.Tensor1D | null;
+  // With padded candidates, the encoder runs only the P present ones (row by row, candidate by candidate):
+  /** size + 1 offsets: row b's present candidates are P-rows `candidateOffsets[b]..candidateOffsets[b + 1]`; null when no candidate is padded. */
+  readonly candidateOffsets?: readonly number[] | null;
+  /** P x taskFeatures, the present candidates' features; null when no candidate is padded. */
+  readonly presentTasks?: tf.Tensor2D | null;
+  /** P x 1: 1 / k_row per present candidate (the state feature's mean); null when no candidate is padded. */
+  readonly presentWeights?: tf.Tensor2D | null;
+  /** int32, size * k: each candidate slot's present row, P (a zero row) for a padded slot; null when no candidate is padded. */
+  readonly candidateSlots?: tf.Tensor1D | null;
+  /** P x 1 x n: each present candidate's row's `attentionBias`; null when no candidate is padded or no server is. */
+  readonly presentAttentionBias?: tf.Tensor3D | null;
 }
 
 /** A large negative logit for masked actions: finite, so an all-masked row gives no NaN. */
@@ -285,10 +296,12 @@ export function batchTensors(batch: ObservationBatch, taskFeatures = 5, serverFe
     for (let b = 0; b < size; b++) weights.fill(1 / (candidates[b] as number), b * k, b * k + (candidates[b] as number));
     candidateMean = tf.tensor3d(weights, [size, 1, k]);
   }
+  let present: Pick<BatchTensors, 'candidateOffsets' | 'presentTasks' | 'presentWeights' | 'candidateSlots' | 'presentAttentionBias'> = {};
   if (paddedCandidates) {
     const rows: number[] = [];
     for (let b = 0; b < size; b++) for (let c = 0; c < (candidates[b] as number); c++) rows.push(b * k + c);
     candidateRows = tf.tensor1d(rows, 'int32');
+    present = presentCandidateTensors(batch, candidates, k, rows.length, taskFeatures);
   }
   const pairFeatures = batch.pairFeatures ?? 0;
   const globalFeatures = batch.globalFeatures ?? 0;
@@ -302,6 +315,37 @@ export function batchTensors(batch: ObservationBatch, taskFeatures = 5, serverFe
     actionBias,
     candidateMean,
     candidateRows,
+    ...present,
+  };
+}
+
+/** The present candidates' tensors of a batch with padded candidates (`BatchTensors` above). */
+function presentCandidateTensors(batch: ObservationBatch, candidates: Int32Array, k: number, P: number, taskFeatures: number) {
+  const { size, n } = batch;
+  const tasks = batch.tasks as Float32Array;
+  const offsets = new Array<number>(size + 1);
+  const presentTasks = new Float32Array(P * taskFeatures);
+  const weights = new Float32Array(P);
+  const slots = new Int32Array(size * k).fill(P);
+  const bias = batch.present === null ? null : new Float32Array(P * n);
+  let p = 0;
+  for (let b = 0; b < size; b++) {
+    offsets[b] = p;
+    const rowK = candidates[b] as number;
+    presentTasks.set(tasks.subarray(b * k * taskFeatures, (b * k + rowK) * taskFeatures), p * taskFeatures);
+    for (let c = 0; c < rowK; c++, p++) {
+      weights[p] = 1 / rowK;
+      slots[b * k + c] = p;
+      if (bias !== null) for (let j = 0; j < n; j++) if (batch.present?.[b * n + j] === 0) bias[p * n + j] = MASKED_LOGIT;
+    }
+  }
+  offsets[size] = p;
+  return {
+    candidateOffsets: offsets,
+    presentTasks: tf.tensor2d(presentTasks, [P, taskFeatures]),
+    presentWeights: tf.tensor2d(weights, [P, 1]),
+    candidateSlots: tf.tensor1d(slots, 'int32'),
+    presentAttentionBias: bias === null ? null : tf.tensor3d(bias, [P, 1, n]),
   };
 }
 

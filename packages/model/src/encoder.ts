@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchTensors } from './batch.js';
 import type { ModelConfig } from './config.js';
 import { ObservationLayoutError, ServerCountMismatchError } from './errors.js';
-import { geluOp, matMul } from './internal/kernels.js';
-import { createDense, createLayerNorm, createMlp, dense, layerNorm, mlp } from './internal/ops.js';
+import { geluOp, matMul, segmentMatMul, segmentOuter } from './internal/kernels.js';
+import { createDense, createLayerNorm, createMlp, dense, layerNorm, mlp, placeRows } from './internal/ops.js';
 import type { ParameterStore } from './params.js';
 
 /** What an encoder gives the heads. */
@@ -19,6 +19,8 @@ export interface EncoderOutput {
   readonly candidates?: number;
   /** Each candidate slot's attention feature `h_k`, (B * k) x d, row b * k + c; absent = `feature` (k = 1). */
   readonly candidateFeatures?: tf.Tensor2D;
+  /** The present candidates' `h_k` ((sum of k) x d, row by row) when candidates are padded; absent otherwise. */
+  readonly presentFeatures?: tf.Tensor2D;
 }
 
 /** An encoder: observation tensors in, a state feature out. Swap one for the other through config. */
@@ -98,6 +100,7 @@ export class CrossAttentionEncoder implements Encoder {
   }
 
   encode(input: BatchTensors): EncoderOutput {
+    if (input.candidateOffsets !== undefined && input.candidateOffsets !== null) return this.encodePresent(input, input.candidateOffsets);
     const { size: B, n } = input;
     const { embedDim: d, attentionHeads: H, serverFeatures } = this.config;
     const K = input.k ?? 1;
@@ -132,6 +135,48 @@ export class CrossAttentionEncoder implements Encoder {
     const mean = input.candidateMean as tf.Tensor3D;
     const feature = tf.reshape(matMul(mean, tf.reshape(x, [B, K, d]) as tf.Tensor3D), [B, d]) as tf.Tensor2D;
     return { feature, serverEmbeddings: E, candidates: K, candidateFeatures: x };
+  }
+
+  /**
+   * A batch with padded candidates: only the P present ones go through the blocks. Row b's
+   * candidates are query rows `offsets[b]..offsets[b + 1]`, and each attends to its own row's
+   * servers through segment products (the batched products with a row count per batch entry; each
+   * query's numbers are those of the padded product). The state feature is the mean over each row's
+   * segment; the heads get the slots' layout back (`placeRows`, padded slots zero and masked).
+   */
+  private encodePresent(input: BatchTensors, offsets: readonly number[]): EncoderOutput {
+    const { size: B, n } = input;
+    const { embedDim: d, attentionHeads: H, serverFeatures } = this.config;
+    const K = input.k ?? 1;
+    const P = offsets[B] as number;
+    const headOffsets = offsets.map((o) => o * H);
+    let x = mlp(input.presentTasks as tf.Tensor2D, this.params, 'encoder/task_embed', 2);
+    if (input.global !== undefined && input.global !== null) {
+      // Each candidate's row's global embedding: a segment product with ones (exact: 1 * g).
+      const g = tf.reshape(mlp(input.global, this.params, 'encoder/global_embed', 2), [B, 1, d]) as tf.Tensor3D;
+      x = tf.add(x, segmentMatMul(tf.ones([P, 1]), g, offsets));
+    }
+    const flatServers = tf.reshape(input.servers, [B * n, serverFeatures]) as tf.Tensor2D;
+    const E = tf.reshape(mlp(flatServers, this.params, 'encoder/server_embed', 2), [B, n, d]) as tf.Tensor3D;
+    const bias = input.presentAttentionBias ?? null;
+    for (let k = 0; k < this.config.blocks; k++) {
+      const p = `encoder/block${k}`;
+      const q = dense(x, this.params, `${p}/query`);
+      const qHeads = tf.reshape(tf.mul(tf.expandDims(q, 1), this.headSelector), [P * H, d]) as tf.Tensor2D;
+      const G = matMul(qHeads, this.params.get(`${p}/key/w`), false, true);
+      let scores = segmentMatMul(G, E, headOffsets, true); // (P H) x n
+      if (bias !== null) scores = tf.reshape(tf.add(tf.reshape(scores, [P, H, n]), bias), [P * H, n]) as tf.Tensor2D;
+      const attention = tf.softmax(scores);
+      const pooled = segmentMatMul(attention, E, headOffsets);
+      const perHead = tf.reshape(matMul(pooled, this.params.get(`${p}/value/w`)), [P, H, d]);
+      const heads = tf.add(tf.sum(tf.mul(perHead, this.headMask), 1), this.params.get(`${p}/value/b`)) as tf.Tensor2D;
+      x = layerNorm(tf.add(x, dense(heads, this.params, `${p}/out`)), this.params, `${p}/ln1`);
+      const ffn = dense(geluOp(dense(x, this.params, `${p}/ffn1`)), this.params, `${p}/ffn2`);
+      x = layerNorm(tf.add(x, ffn), this.params, `${p}/ln2`);
+    }
+    const feature = tf.reshape(segmentOuter(input.presentWeights as tf.Tensor2D, x, offsets), [B, d]) as tf.Tensor2D;
+    const slots = placeRows(x, input.candidateSlots as tf.Tensor1D, input.candidateRows as tf.Tensor1D);
+    return { feature, serverEmbeddings: E, candidates: K, candidateFeatures: slots, presentFeatures: x };
   }
 
   dispose(): void {

@@ -136,6 +136,7 @@ export class Network {
 
 /** The present candidates' rows of `h_k` ((sum k) x d): every slot when none is padded. */
 function presentCandidates(encoded: EncoderOutput, input: BatchTensors): tf.Tensor2D {
+  if (encoded.presentFeatures !== undefined) return encoded.presentFeatures;
   const all = encoded.candidateFeatures ?? encoded.feature;
   if (input.candidateRows === undefined || input.candidateRows === null) return all;
   return gatherRows(all, input.candidateRows);

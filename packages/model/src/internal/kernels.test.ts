@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KERNELS_DIR, assembleKernels, kernelsSource } from '../../scripts/build-kernels.js';
 import { useBackend } from '../backend.js';
 import { KernelInputError } from '../errors.js';
-import { denseOp, geluOp, kernelsFor, layerNormOp, matMul, matMulShape, sumRows, trainingKernelsActive } from './kernels.js';
+import { denseOp, geluOp, kernelsFor, layerNormOp, matMul, matMulShape, segmentMatMul, segmentOuter, sumRows, trainingKernelsActive } from './kernels.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -223,6 +223,53 @@ describe('SCALE-TS training kernels (wasm)', () => {
     expect(() => matMulShape([2, 3, 4], [3, 4, 5], false, false)).toThrow('the batch sizes must be equal');
     expect(() => matMulShape([3, 2], [4, 3], true, true)).toThrow('transposeA and transposeB together are not supported');
     expect(() => tf.tidy(() => matMul(tf.tensor2d([[1]], [1, 1], 'int32'), tf.tensor2d([[1]], [1, 1], 'int32')))).toThrow(/float32 inputs only, got int32/);
+  });
+
+  it('segment products and their gradients equal per-segment tf.matMul (empty segments included)', () => {
+    expect(trainingKernelsActive()).toBe(true);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 5 }), size, size, fc.boolean(), fc.nat(), (counts, k, n, transposeB, seed) => {
+        const segments = [0];
+        for (const c of counts) segments.push((segments.at(-1) as number) + c);
+        const rows = segments.at(-1) as number;
+        if (rows === 0) return;
+        const S = counts.length;
+        const a = tensorOf([rows, k], seed) as tf.Tensor2D;
+        const b = tensorOf(transposeB ? [S, n, k] : [S, k, n], seed + 1) as tf.Tensor3D;
+        const y = tensorOf([rows, n], seed + 2) as tf.Tensor2D;
+        const dy = tensorOf([rows, n], seed + 3) as tf.Tensor2D;
+        const dOuter = tensorOf([S, k, n], seed + 4) as tf.Tensor3D;
+        // The reference: each segment's rows against its own matrix, tfjs's ops.
+        const reference = (x: tf.Tensor2D, m: tf.Tensor3D): tf.Tensor2D =>
+          tf.concat(
+            counts.map((c, s) => tf.matMul(tf.slice(x, [segments[s] as number, 0], [c, k]), tf.squeeze(tf.slice(m, [s, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D, false, transposeB)),
+            0,
+          ) as tf.Tensor2D;
+        const referenceOuter = (x: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor3D =>
+          tf.stack(counts.map((c, s) => (c === 0 ? tf.zeros([k, n]) : tf.matMul(tf.slice(x, [segments[s] as number, 0], [c, k]), tf.slice(z, [segments[s] as number, 0], [c, n]), true, false)))) as tf.Tensor3D;
+        tf.tidy(() => {
+          expect(maxRelativeError(segmentMatMul(a, b, segments, transposeB), reference(a, b))).toBeLessThan(1e-5);
+          expect(maxRelativeError(segmentOuter(a, y, segments), referenceOuter(a, y))).toBeLessThan(1e-5);
+          const ours = tf.grads((x: tf.Tensor, m: tf.Tensor) => tf.sum(tf.mul(segmentMatMul(x as tf.Tensor2D, m as tf.Tensor3D, segments, transposeB), dy)))([a, b]);
+          const theirs = tf.grads((x: tf.Tensor, m: tf.Tensor) => tf.sum(tf.mul(reference(x as tf.Tensor2D, m as tf.Tensor3D), dy)))([a, b]);
+          for (const [i, g] of ours.entries()) expect(maxRelativeError(g, theirs[i] as tf.Tensor)).toBeLessThan(1e-5);
+          const oursOuter = tf.grads((x: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(segmentOuter(x as tf.Tensor2D, z as tf.Tensor2D, segments), dOuter)))([a, y]);
+          const theirsOuter = tf.grads((x: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(referenceOuter(x as tf.Tensor2D, z as tf.Tensor2D), dOuter)))([a, y]);
+          for (const [i, g] of oursOuter.entries()) expect(maxRelativeError(g, theirsOuter[i] as tf.Tensor)).toBeLessThan(1e-5);
+        });
+        tf.dispose([a, b, y, dy, dOuter]);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('segment products refuse offsets that do not cover the rows, naming the rule', () => {
+    const a = tf.zeros([5, 3]) as tf.Tensor2D;
+    const b = tf.zeros([2, 3, 4]) as tf.Tensor3D;
+    expect(() => segmentMatMul(a, b, [0, 2, 4])).toThrow(KernelInputError);
+    expect(() => segmentMatMul(a, b, [0, 2])).toThrow(/3 nondecreasing offsets from 0 to 5/);
+    expect(() => segmentOuter(a, tf.zeros([5, 2]) as tf.Tensor2D, [0, 3, 2, 5])).toThrow(KernelInputError);
+    tf.dispose([a, b]);
   });
 
   it('the committed module is kernels.wat assembled', async () => {

@@ -21,6 +21,8 @@ export const SCALE_LAYER_NORM = 'ScaleLayerNorm';
 export const SCALE_LAYER_NORM_GRAD = 'ScaleLayerNormGrad';
 export const SCALE_GELU = 'ScaleGelu';
 export const SCALE_GELU_GRAD = 'ScaleGeluGrad';
+export const SCALE_SEGMENT_MAT_MUL = 'ScaleSegmentMatMul';
+export const SCALE_SEGMENT_OUTER = 'ScaleSegmentOuter';
 
 interface KernelExports {
   matmulRows(a: number, b: number, out: number, batch: number, m: number, k: number, n: number, aBatch: number, bBatch: number, aRow: number, aCol: number): void;
@@ -177,6 +179,72 @@ const denseKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return out;
 };
 
+/** Checks a segment list (`segments[s]..segments[s + 1]` are segment s's rows) against the row count. */
+function checkSegments(kernel: string, segments: readonly number[], count: number, rows: number): void {
+  let ok = segments.length === count + 1 && segments[0] === 0 && segments[count] === rows;
+  for (let s = 0; ok && s < count; s++) if ((segments[s + 1] as number) < (segments[s] as number)) ok = false;
+  if (!ok) throw new KernelInputError(kernel, `${segments.length - 1} segments over ${rows} rows`, `${count + 1} nondecreasing offsets from 0 to ${rows} (one segment per matrix of b)`);
+}
+
+/**
+ * `out[rows of segment s] = a[rows of segment s] x op(b[s])`: a batched product whose batch entries
+ * have different row counts (a is R x K, b is S x K x N, or S x N x K with transposeB; out R x N).
+ * Each segment runs the same row kernel (and summation order) as the padded batched product.
+ */
+const segmentMatMulKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { segments, transposeB } = attrs as unknown as { segments: number[]; transposeB: boolean };
+  const [S, bRows, bCols] = b.shape as [number, number, number];
+  const [R, K] = a.shape as [number, number];
+  const N = transposeB ? bRows : bCols;
+  if (a.shape.length !== 2 || b.shape.length !== 3 || (transposeB ? bCols : bRows) !== K || a.dtype !== 'float32' || b.dtype !== 'float32') {
+    throw new KernelInputError(SCALE_SEGMENT_MAT_MUL, `a [${a.shape}] x b [${b.shape}]${transposeB ? '^T' : ''}`, 'a float32 rank-2 a and rank-3 b with matching inner dimensions');
+  }
+  checkSegments(SCALE_SEGMENT_MAT_MUL, segments, S, R);
+  const wasm = backend as unknown as WasmBackendInternals;
+  const out = wasm.makeOutput([R, N], 'float32');
+  const kernels = exportsFor(wasm);
+  let pb = offsetOf(wasm, b);
+  const pa = offsetOf(wasm, a);
+  const po = offsetOf(wasm, out);
+  let bT: tf.TensorInfo | null = null;
+  if (transposeB) {
+    bT = wasm.makeOutput([S * K * N], 'float32');
+    kernels.transpose(pb, offsetOf(wasm, bT), S, N, K);
+    pb = offsetOf(wasm, bT);
+  }
+  for (let s = 0; s < S; s++) {
+    const from = segments[s] as number;
+    const m = (segments[s + 1] as number) - from;
+    if (m > 0) kernels.matmulRows(pa + 4 * from * K, pb + 4 * s * K * N, po + 4 * from * N, 1, m, K, N, 0, 0, 4 * K, 4);
+  }
+  if (bT !== null) wasm.disposeData(bT.dataId);
+  return out;
+};
+
+/** `out[s] = a[rows of segment s]^T x y[rows of segment s]`: a is R x M, y R x N, out S x M x N (zeros for an empty segment). */
+const segmentOuterKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { a, y } = inputs as { a: tf.TensorInfo; y: tf.TensorInfo };
+  const { segments } = attrs as unknown as { segments: number[] };
+  const [R, M] = a.shape as [number, number];
+  const N = y.shape[1] as number;
+  if (a.shape.length !== 2 || y.shape.length !== 2 || y.shape[0] !== R || a.dtype !== 'float32' || y.dtype !== 'float32') {
+    throw new KernelInputError(SCALE_SEGMENT_OUTER, `a [${a.shape}]^T x y [${y.shape}]`, 'float32 rank-2 a and y with the same rows');
+  }
+  const S = segments.length - 1;
+  checkSegments(SCALE_SEGMENT_OUTER, segments, S, R);
+  const wasm = backend as unknown as WasmBackendInternals;
+  const out = wasm.makeOutput([S, M, N], 'float32');
+  const kernels = exportsFor(wasm);
+  const [pa, py, po] = [offsetOf(wasm, a), offsetOf(wasm, y), offsetOf(wasm, out)];
+  for (let s = 0; s < S; s++) {
+    const from = segments[s] as number;
+    // A^T's element (i, r) = a(from + r, i): aRow = 4, aCol = 4M; k runs over the segment's rows.
+    kernels.matmulRows(pa + 4 * from * M, py + 4 * from * N, po + 4 * s * M * N, 1, M, (segments[s + 1] as number) - from, N, 0, 0, 4, 4 * M);
+  }
+  return out;
+};
+
 /** ReLU's backward from its output: `dy` where `y > 0`, else 0. */
 const reluBackwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { dy, y } = inputs as { dy: tf.TensorInfo; y: tf.TensorInfo };
@@ -314,6 +382,31 @@ function register(): void {
   tf.registerKernel({ kernelName: SCALE_LAYER_NORM_GRAD, backendName: 'wasm', kernelFunc: layerNormGradKernel });
   tf.registerKernel({ kernelName: SCALE_GELU, backendName: 'wasm', kernelFunc: geluKernel });
   tf.registerKernel({ kernelName: SCALE_GELU_GRAD, backendName: 'wasm', kernelFunc: geluGradKernel });
+  tf.registerKernel({ kernelName: SCALE_SEGMENT_MAT_MUL, backendName: 'wasm', kernelFunc: segmentMatMulKernel });
+  tf.registerKernel({ kernelName: SCALE_SEGMENT_OUTER, backendName: 'wasm', kernelFunc: segmentOuterKernel });
+  tf.registerGradient({
+    kernelName: SCALE_SEGMENT_MAT_MUL,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, saved, attrs) => {
+      const [a, b] = saved as [tf.Tensor2D, tf.Tensor3D];
+      const g = dy as tf.Tensor2D;
+      const { segments, transposeB } = attrs as unknown as { segments: number[]; transposeB: boolean };
+      // C_s = A_s B_s^T: dA_s = dC_s B_s, dB_s = dC_s^T A_s. C_s = A_s B_s: dA_s = dC_s B_s^T, dB_s = A_s^T dC_s.
+      if (transposeB) return { a: () => segmentMatMul(g, b, segments, false), b: () => segmentOuter(g, a, segments) };
+      return { a: () => segmentMatMul(g, b, segments, true), b: () => segmentOuter(a, g, segments) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: SCALE_SEGMENT_OUTER,
+    inputsToSave: ['a', 'y'],
+    gradFunc: (dy, saved, attrs) => {
+      const [a, y] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const g = dy as tf.Tensor3D;
+      const { segments } = attrs as unknown as { segments: number[] };
+      // C_s = A_s^T Y_s: dA_s = Y_s dC_s^T, dY_s = A_s dC_s.
+      return { a: () => segmentMatMul(y, g, segments, true), y: () => segmentMatMul(a, g, segments, false) };
+    },
+  });
   tf.registerGradient({
     kernelName: SCALE_MAT_MUL,
     inputsToSave: ['a', 'b'],
@@ -401,4 +494,39 @@ export function geluOp<T extends tf.Tensor>(x: T): T {
 export function denseOp(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, relu: boolean): tf.Tensor2D | null {
   if (!trainingKernelsActive()) return null;
   return tf.engine().runKernel(SCALE_DENSE, { x, w, b }, { relu }) as tf.Tensor2D;
+}
+
+/** Segment s's rows of a matrix (a slice), for the composed fallbacks below. */
+function segmentRows(x: tf.Tensor2D, segments: readonly number[], s: number): tf.Tensor2D {
+  const from = segments[s] as number;
+  return tf.slice(x, [from, 0], [(segments[s + 1] as number) - from, x.shape[1]]);
+}
+
+/**
+ * A batched product over segments of rows: `out[rows of s] = a[rows of s] x op(b[s])`, a R x K,
+ * b S x K x N (S x N x K with transposeB), `segments` S + 1 nondecreasing row offsets from 0 to R.
+ * The padded batched product without the padding: batch entry s has its own row count. SCALE-TS's
+ * row kernel on wasm (its gradient two more segment products), tfjs's slices and products elsewhere.
+ */
+export function segmentMatMul(a: tf.Tensor2D, b: tf.Tensor3D, segments: readonly number[], transposeB = false): tf.Tensor2D {
+  if (trainingKernelsActive()) return tf.engine().runKernel(SCALE_SEGMENT_MAT_MUL, { a, b }, { segments: [...segments], transposeB } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+  const S = b.shape[0];
+  checkSegments(SCALE_SEGMENT_MAT_MUL, segments, S, a.shape[0]);
+  const parts: tf.Tensor2D[] = [];
+  for (let s = 0; s < S; s++) {
+    if ((segments[s + 1] as number) > (segments[s] as number)) parts.push(tf.matMul(segmentRows(a, segments, s), tf.squeeze(tf.slice(b, [s, 0, 0], [1, -1, -1]), [0]), false, transposeB));
+  }
+  return parts.length === 1 ? (parts[0] as tf.Tensor2D) : tf.concat(parts, 0);
+}
+
+/** Per segment, `a[rows of s]^T x y[rows of s]` (S x M x N): a segment sum of outer products, the other half of the gradients above. */
+export function segmentOuter(a: tf.Tensor2D, y: tf.Tensor2D, segments: readonly number[]): tf.Tensor3D {
+  if (trainingKernelsActive()) return tf.engine().runKernel(SCALE_SEGMENT_OUTER, { a, y }, { segments: [...segments] } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+  const S = segments.length - 1;
+  checkSegments(SCALE_SEGMENT_OUTER, segments, S, a.shape[0]);
+  const parts: tf.Tensor2D[] = [];
+  for (let s = 0; s < S; s++) {
+    parts.push((segments[s + 1] as number) > (segments[s] as number) ? tf.matMul(segmentRows(a, segments, s), segmentRows(y, segments, s), true, false) : tf.zeros([a.shape[1], y.shape[1]]));
+  }
+  return tf.stack(parts) as tf.Tensor3D;
 }

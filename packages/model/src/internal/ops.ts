@@ -60,3 +60,16 @@ export function gatherRows(x: tf.Tensor2D, rows: tf.Tensor1D): tf.Tensor2D {
   });
   return gather(x) as tf.Tensor2D;
 }
+
+/**
+ * Rows of `x` (P x d) placed in slots: slot i gets row `slots[i]`, or zeros where `slots[i]` = P
+ * (padding). `rows[p]` is row p's slot (each row fills exactly one), so the gradient is a gather too.
+ */
+export function placeRows(x: tf.Tensor2D, slots: tf.Tensor1D, rows: tf.Tensor1D): tf.Tensor2D {
+  const place = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor2D;
+    const padded = tf.concat([input, tf.zeros([1, input.shape[1]])], 0);
+    return { value: tf.gather(padded, slots), gradFunc: (dy: tf.Tensor) => tf.gather(dy, rows) };
+  });
+  return place(x) as tf.Tensor2D;
+}
