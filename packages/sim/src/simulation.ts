@@ -1,33 +1,19 @@
-import { ConfigError, parseConfig, type Workflow } from '@scale/workload';
-import type { ServerSpec } from './cluster.js';
+import { ConfigError, type Workflow } from '@scale/workload';
 import { InvalidActionError, SimulationStateError } from './errors.js';
 import { responseTimeBound } from './headroom.js';
 import { AttemptLog } from './internal/attempt-log.js';
 import { collectMetrics } from './internal/metrics-collector.js';
-import { ReadyQueue } from './internal/ready-queue.js';
-import { NOT_BUSY, ServerPool } from './internal/server-pool.js';
+import { NOT_BUSY } from './internal/server-pool.js';
 import { initialMembership } from './internal/membership.js';
-import { DagTopology, orderWorkflows } from './internal/topology.js';
 import { exportTrace } from './internal/trace-export.js';
 import { DEFER } from './decision.js';
 import { EventKind, Kernel, type EventHandler } from './kernel.js';
 import type { Metrics } from './metrics.js';
-import { SimulationOptionsSchema, type SimulationOptions, type SimulationOptionsInput } from './options.js';
+import { SimulationState, type ResolvedSimulationInit, type SimulationInit } from './simulation-state.js';
 import type { ScheduleTrace } from './trace.js';
-import { TaskStatus, type Outcome, type SimulationView, type TaskStatusCode } from './view.js';
+import { TaskStatus, type Outcome, type SimulationView } from './view.js';
 
-/** User input: options as given (parsed here, once), plus servers and workflows. */
-export interface SimulationInit extends SimulationOptionsInput {
-  readonly servers: readonly ServerSpec[];
-  readonly workflows: readonly Workflow[];
-}
-
-/** Already-resolved input (e.g. from `resolveSimConfig`): options are used as they are. */
-export interface ResolvedSimulationInit {
-  readonly servers: readonly ServerSpec[];
-  readonly workflows: readonly Workflow[];
-  readonly options: SimulationOptions;
-}
+export type { ResolvedSimulationInit, SimulationInit } from './simulation-state.js';
 
 /** What `assign` did, for rewards and logging. */
 export interface Assignment {
@@ -59,110 +45,21 @@ export interface Assignment {
  * or holds the decision until the next event (`deferToNextEvent`). A valid assignment never moves the
  * clock; `act()` also accepts invalid choices (penalize mode: the clock moves by `invalidActionDelay`).
  *
- * Readers see the state through `SimulationView` (which this class implements); the storage (the DAG
- * topology, the server pool, the attempt log) is private. A decision costs O(server classes + N/32).
+ * Readers see the state through `SimulationView`, implemented by the `SimulationState` base class that
+ * holds the storage (the DAG topology, the server pool, the task and workflow arrays); this class holds
+ * the kernel and the attempt log, and is the only code that changes the state. A decision costs O(server classes + N/32).
  */
-export class Simulation implements SimulationView {
-  readonly options: SimulationOptions;
-  readonly servers: readonly ServerSpec[];
-  /** Workflows sorted by (arrival, id), tasks by id. */
-  readonly workflows: readonly Workflow[];
-  readonly serverCount: number;
-  readonly taskCount: number;
-  readonly workflowCount: number;
-  readonly classCount: number;
-  /** When the run stops at the latest: the horizon, or the drain limit when draining. */
-  readonly timeLimit: number;
-
-  private readonly topology: DagTopology;
-  private readonly pool: ServerPool;
+export class Simulation extends SimulationState implements SimulationView {
+  protected readonly kernel: Kernel;
   private readonly attempts = new AttemptLog();
-
-  // Dynamic task state (global index).
-  private readonly status: Uint8Array;
-  /** Unfinished parents of each task. */
-  private readonly pending: Int32Array;
-  private readonly server: Int32Array;
-  private readonly end: Float64Array;
-  private readonly readyAt: Float64Array;
-  private readonly keyPrimary: Float64Array;
-  private readonly keySecondary: Float64Array;
-  // Workflows (sorted index).
-  private readonly workflowDoneCount: Int32Array;
-  private readonly workflowEnds: Float64Array;
-  /** Total and not-yet-completed compute of each workflow (GFLOP). */
-  private readonly workflowTotalWork: Float64Array;
-  private readonly workflowUnfinishedWork: Float64Array;
-  // Response-time accounting, O(1) per event: the area under "arrived, unfinished tasks" up to now is
-  // completedResponseSum + unfinished * now - unfinishedArrivalSum (each task counts from its
-  // workflow's arrival to its completion).
-  private completedResponseSum = 0;
-  private unfinishedArrivalSum = 0;
-  private readyComputeSum = 0;
-
-  private readonly kernel: Kernel;
-  private readonly ready: ReadyQueue;
-  private nextArrival = 0;
   private boundArrivals = -1;
   private boundValue: number | null = null;
-  private pendingTask = -1;
-  private pendingPosition = -1;
-  private runOutcome: Outcome = 'running';
-
-  // Counters (conservation: arrived = waiting + ready + running + done).
-  arrivedTasks = 0;
-  waitingTasks = 0;
-  readyTasks = 0;
-  runningTasks = 0;
-  doneTasks = 0;
-  decisions = 0;
-  invalidActions = 0;
-  deferrals = 0;
-  interruptedAttempts = 0;
 
   /** Parses `init`'s options once (user input), or takes `{ servers, workflows, options }` already resolved. */
   constructor(init: SimulationInit | ResolvedSimulationInit) {
-    const { servers, workflows } = init;
-    let o: SimulationOptions;
-    if ('options' in init && init.options !== undefined) o = init.options;
-    else {
-      const { servers: _s, workflows: _w, ...rest } = init as SimulationInit;
-      o = parseConfig(SimulationOptionsSchema, rest, 'options');
-    }
-    this.options = o;
-    if (o.drainLimit !== undefined && o.drainLimit < o.horizon) {
-      throw new ConfigError('options.drainLimit', `a time >= horizon (${o.horizon})`, o.drainLimit);
-    }
-    this.timeLimit = o.drain ? (o.drainLimit ?? 10 * o.horizon) : o.horizon;
-    if (servers.length === 0) throw new ConfigError('servers', 'at least one server', servers.length);
-    this.servers = servers;
-    this.serverCount = servers.length;
-
-    this.workflows = orderWorkflows(workflows, o.horizon);
-    const maxMemory = servers.reduce((m, s) => Math.max(m, s.memory), 0);
-    const topology = (this.topology = new DagTopology(this.workflows, maxMemory));
-    const taskCount = (this.taskCount = topology.taskCount);
-    this.workflowCount = topology.workflowCount;
-    this.status = new Uint8Array(taskCount);
-    this.pending = new Int32Array(taskCount);
-    for (let t = 0; t < taskCount; t++) this.pending[t] = topology.parentCount(t);
-    this.server = new Int32Array(taskCount).fill(-1);
-    this.end = new Float64Array(taskCount).fill(Number.NaN);
-    this.readyAt = new Float64Array(taskCount);
-    this.keyPrimary = new Float64Array(taskCount);
-    this.keySecondary = new Float64Array(taskCount);
-    this.workflowDoneCount = new Int32Array(this.workflowCount);
-    this.workflowEnds = new Float64Array(this.workflowCount).fill(Number.NaN);
-    this.workflowTotalWork = new Float64Array(this.workflowCount);
-    for (let w = 0; w < this.workflowCount; w++) {
-      let work = 0;
-      for (let t = topology.workflowFirstTask[w] as number; t < (topology.workflowFirstTask[w + 1] as number); t++) work += topology.taskCompute[t] as number;
-      this.workflowTotalWork[w] = work;
-    }
-    this.workflowUnfinishedWork = Float64Array.from(this.workflowTotalWork);
-    this.ready = new ReadyQueue(this.keyPrimary, this.keySecondary);
-    this.pool = new ServerPool(servers);
-    this.classCount = this.pool.classCount;
+    super(init);
+    const o = this.options;
+    const servers = this.servers;
 
     const handlers: EventHandler[] = [];
     handlers[EventKind.Completion] = (server, attempt) => this.onCompletion(server, attempt);
@@ -180,32 +77,6 @@ export class Simulation implements SimulationView {
 
   // ---------------------------------------------------------------------------------------------
   // The decision-point API.
-
-  /** Simulated time (s). */
-  get now(): number {
-    return this.kernel.now;
-  }
-
-  /** The task awaiting a server (global index), or -1 when no decision is pending. */
-  get task(): number {
-    return this.pendingTask;
-  }
-
-  get outcome(): Outcome {
-    return this.runOutcome;
-  }
-
-  get done(): boolean {
-    return this.runOutcome !== 'running';
-  }
-
-  get serversUp(): number {
-    return this.pool.upCount;
-  }
-
-  get arrivedWorkflows(): number {
-    return this.nextArrival;
-  }
 
   /**
    * Advances to the next decision: returns true with `task` set, or false when the run is over
@@ -329,25 +200,6 @@ export class Simulation implements SimulationView {
     return this.pendingTask >= 0 && this.kernel.nextTime() < this.timeLimit;
   }
 
-  /** Time of the next queued event (+Infinity when none); stale completions of interrupted attempts included. */
-  get nextEventTime(): number {
-    return this.kernel.nextTime();
-  }
-
-  /**
-   * The area under the number of arrived, unfinished tasks from 0 to now (task-seconds): the response
-   * times of completed tasks plus the ages of the unfinished ones (a task's age counts from its
-   * workflow's arrival). After a drained run, the sum of all response times. O(1).
-   */
-  get responseTimeArea(): number {
-    return this.completedResponseSum + (this.arrivedTasks - this.doneTasks) * this.kernel.now - this.unfinishedArrivalSum;
-  }
-
-  /** Total compute of the ready tasks (GFLOP). */
-  get readyWork(): number {
-    return this.readyComputeSum;
-  }
-
   /** A penalized invalid choice: counted, and the clock moves by `invalidActionDelay`. */
   private rejectChoice(): void {
     this.invalidActions++;
@@ -376,237 +228,6 @@ export class Simulation implements SimulationView {
     const target = Math.min(this.kernel.nextTime(), this.timeLimit);
     this.kernel.runUntil(target);
     this.advanceClock(target);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // SimulationView: tasks.
-
-  taskCompute(task: number): number {
-    return this.topology.taskCompute[task] as number;
-  }
-
-  taskMemory(task: number): number {
-    return this.topology.taskMemory[task] as number;
-  }
-
-  taskOutput(task: number): number {
-    return this.topology.taskOutput[task] as number;
-  }
-
-  taskWorkflow(task: number): number {
-    return this.topology.taskWorkflow[task] as number;
-  }
-
-  taskLocalId(task: number): number {
-    return this.topology.taskLocalId[task] as number;
-  }
-
-  taskHops(task: number): number {
-    return this.topology.taskHops[task] as number;
-  }
-
-  taskStatus(task: number): TaskStatusCode {
-    return this.status[task] as TaskStatusCode;
-  }
-
-  taskServer(task: number): number {
-    return this.server[task] as number;
-  }
-
-  taskEnd(task: number): number {
-    return this.end[task] as number;
-  }
-
-  taskReadyTime(task: number): number {
-    return this.readyAt[task] as number;
-  }
-
-  parentCount(task: number): number {
-    return this.topology.parentCount(task);
-  }
-
-  parentAt(task: number, i: number): number {
-    return this.topology.parentIndex[(this.topology.parentStart[task] as number) + i] as number;
-  }
-
-  parentDataAt(task: number, i: number): number {
-    return this.topology.parentData[(this.topology.parentStart[task] as number) + i] as number;
-  }
-
-  successorCount(task: number): number {
-    return this.topology.successorCount(task);
-  }
-
-  successorAt(task: number, i: number): number {
-    return this.topology.childIndex[(this.topology.childStart[task] as number) + i] as number;
-  }
-
-  // SimulationView: workflows.
-
-  workflowId(workflow: number): number {
-    return (this.workflows[workflow] as Workflow).id;
-  }
-
-  workflowArrival(workflow: number): number {
-    return (this.workflows[workflow] as Workflow).arrival;
-  }
-
-  workflowFirstTask(workflow: number): number {
-    return this.topology.workflowFirstTask[workflow] as number;
-  }
-
-  workflowSize(workflow: number): number {
-    return this.topology.workflowSize(workflow);
-  }
-
-  workflowDone(workflow: number): number {
-    return this.workflowDoneCount[workflow] as number;
-  }
-
-  workflowProgress(workflow: number): number {
-    return (this.workflowDoneCount[workflow] as number) / this.topology.workflowSize(workflow);
-  }
-
-  workflowEnd(workflow: number): number {
-    return this.workflowEnds[workflow] as number;
-  }
-
-  workflowWork(workflow: number): number {
-    return this.workflowTotalWork[workflow] as number;
-  }
-
-  workflowRemainingWork(workflow: number): number {
-    return this.workflowUnfinishedWork[workflow] as number;
-  }
-
-  // SimulationView: servers and classes.
-
-  serverCompute(server: number): number {
-    return this.pool.compute[server] as number;
-  }
-
-  serverMemory(server: number): number {
-    return this.pool.memory[server] as number;
-  }
-
-  serverIdlePower(server: number): number {
-    return this.pool.idlePower[server] as number;
-  }
-
-  serverBusyPower(server: number): number {
-    return this.pool.busyPower[server] as number;
-  }
-
-  serverClass(server: number): number {
-    return this.pool.classOf[server] as number;
-  }
-
-  isUp(server: number): boolean {
-    return this.pool.up[server] === 1;
-  }
-
-  isIdle(server: number): boolean {
-    return this.pool.up[server] === 1 && this.pool.task[server] === NOT_BUSY;
-  }
-
-  serverTask(server: number): number {
-    return this.pool.task[server] as number;
-  }
-
-  serverFreeAt(server: number): number {
-    return this.pool.task[server] === NOT_BUSY ? this.kernel.now : (this.pool.end[server] as number);
-  }
-
-  /** Remaining time of the server's current task (s; 0 when idle; includes data wait under delays-start). */
-  remainingTime(server: number): number {
-    return this.pool.task[server] === NOT_BUSY ? 0 : (this.pool.end[server] as number) - this.kernel.now;
-  }
-
-  /** Instantaneous power draw (W): busy power while computing, idle power otherwise, 0 when down. */
-  power(server: number): number {
-    return this.pool.power(server, this.kernel.now);
-  }
-
-  classCompute(serverClass: number): number {
-    return this.pool.classCompute[serverClass] as number;
-  }
-
-  classMemory(serverClass: number): number {
-    return this.pool.classMemory[serverClass] as number;
-  }
-
-  idleCountInClass(serverClass: number): number {
-    return this.pool.classIdleCount[serverClass] as number;
-  }
-
-  /** Lowest-id idle up server of class `k`, or -1. */
-  firstIdleInClass(serverClass: number): number {
-    return this.pool.firstIdleInClass(serverClass);
-  }
-
-  /** The n-th (0-based, by id) idle up server of class `k`, or -1. */
-  nthIdleInClass(serverClass: number, n: number): number {
-    return this.pool.nthIdleInClass(serverClass, n);
-  }
-
-  /** Lowest-id idle up server with id >= `from`, or -1. */
-  firstIdleFrom(from: number): number {
-    return this.pool.firstIdleFrom(from);
-  }
-
-  /** Largest memory among idle up servers (-Infinity when none is idle). */
-  largestIdleMemory(): number {
-    return this.pool.largestIdleMemory();
-  }
-
-  // SimulationView: transfers.
-
-  transferTime(data: number): number {
-    return data / this.options.bandwidth + this.options.latency;
-  }
-
-  parentTransfer(task: number, i: number, server: number): number {
-    return this.edgeTransfer((this.topology.parentStart[task] as number) + i, server);
-  }
-
-  /** Transfer cost from the server of `task`'s first parent to `server` (0 with no parent): the reward's t_comm. */
-  firstParentTransfer(task: number, server: number): number {
-    const edge = this.topology.parentStart[task] as number;
-    return edge === this.topology.parentStart[task + 1] ? 0 : this.edgeTransfer(edge, server);
-  }
-
-  /** Server hosting `task`'s first parent (-1 with no parent). */
-  firstParentServer(task: number): number {
-    const edge = this.topology.parentStart[task] as number;
-    return edge === this.topology.parentStart[task + 1] ? -1 : (this.server[this.topology.parentIndex[edge] as number] as number);
-  }
-
-  /** When all of `task`'s input data could be on `server`: max over parents of end + transfer. */
-  dataReadyTime(task: number, server: number): number {
-    const topology = this.topology;
-    let ready = 0;
-    for (let edge = topology.parentStart[task] as number; edge < (topology.parentStart[task + 1] as number); edge++) {
-      const at = (this.end[topology.parentIndex[edge] as number] as number) + this.edgeTransfer(edge, server);
-      if (at > ready) ready = at;
-    }
-    return ready;
-  }
-
-  // SimulationView: the ready set.
-
-  readyTaskAt(i: number): number {
-    return this.ready.at(i);
-  }
-
-  hasValidServer(task: number): boolean {
-    return (this.topology.taskMemory[task] as number) <= this.pool.largestIdleMemory();
-  }
-
-  /** The ready tasks in level-1 order (a copy; the pending task, if any, is among them). */
-  readyTasksInOrder(): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < this.ready.size; i++) out.push(this.ready.at(i));
-    return out;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -696,11 +317,6 @@ export class Simulation implements SimulationView {
     return { task, server, assigned: now, start, end, execTime, commTime, energy: (this.pool.busyPower[server] as number) * execTime };
   }
 
-  /** Transfer cost (s) of parent edge `edge` to a child placed on `server`. */
-  private edgeTransfer(edge: number, server: number): number {
-    const parentServer = this.server[this.topology.parentIndex[edge] as number];
-    return parentServer === server ? 0 : (this.topology.parentData[edge] as number) / this.options.bandwidth + this.options.latency;
-  }
 
   /** Level 1: the best ready task that some idle server can hold. */
   private selectTask(): boolean {
