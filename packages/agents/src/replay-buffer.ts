@@ -1,4 +1,4 @@
-import type { NamedArray, ObservationLike } from '@scale/model';
+import { batchActions, batchObservations, type NamedArray, type ObservationBatch, type ObservationLike } from '@scale/model';
 import type { Rng } from '@scale/workload';
 import { isPaperObservation } from './internal/observations.js';
 
@@ -180,3 +180,23 @@ export class ReplayBuffer {
 
 /** Values per observation in the general layout's header: n, k, then the lengths of task, servers, mask, tasks, pairs, global, then defer. */
 const OBSERVATION_HEADER = 9;
+
+/** A replay minibatch as the model's batches: its observations, its next observations, and each row's action as its batch column. */
+export function batchTransitions(batch: readonly Transition[], widths: { readonly taskFeatures: number; readonly serverFeatures: number }): { obs: ObservationBatch; next: ObservationBatch; actions: Int32Array } {
+  const obs = batchObservations(
+    batch.map((t) => t.obs),
+    widths.taskFeatures,
+    widths.serverFeatures,
+  );
+  const next = batchObservations(
+    batch.map((t) => t.nextObs),
+    widths.taskFeatures,
+    widths.serverFeatures,
+  );
+  // Each observation's own action index as the batch's column (the server index in a paper batch).
+  const actions = batchActions(
+    obs,
+    batch.map((t) => t.action),
+  );
+  return { obs, next, actions };
+}

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { FastNetwork, MASKED_LOGIT, Network, type ObservationLike, PackedAdam, batchActions, batchObservations, batchTensors, maskLogits, type ModelConfigInput } from '@scale/model';
+import { FastNetwork, MASKED_LOGIT, Network, type ObservationLike, PackedAdam, batchTensors, maskLogits, type ModelConfigInput } from '@scale/model';
 import { Rng, type RngState, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 import { type CommonAgentOptions, rngFrom } from './base-agent.js';
@@ -8,7 +8,7 @@ import { NetworkPolicy } from './policy.js';
 import { randomAction } from './internal/sampling.js';
 import { type Method, methodModelLayout } from './method.js';
 import { OffPolicyAgent, type OffPolicySchedule, OffPolicyScheduleSchema } from './off-policy.js';
-import { ReplayBuffer, type Transition } from './replay-buffer.js';
+import { batchTransitions, ReplayBuffer, type Transition } from './replay-buffer.js';
 import type { VecEnvLike } from './types.js';
 
 /** Discrete SAC's hyperparameters (Christodoulou 2019; CleanRL's sac_atari names). */
@@ -106,22 +106,7 @@ export class SAC extends OffPolicyAgent {
   }
 
   protected update(batch: Transition[], epoch: number): Record<string, number> {
-    const { taskFeatures, serverFeatures } = this.actor.config;
-    const obs = batchObservations(
-      batch.map((t) => t.obs),
-      taskFeatures,
-      serverFeatures,
-    );
-    const next = batchObservations(
-      batch.map((t) => t.nextObs),
-      taskFeatures,
-      serverFeatures,
-    );
-    // Each observation's own action index as the batch's column (the server index in a paper batch).
-    const actions = batchActions(
-      obs,
-      batch.map((t) => t.action),
-    );
+    const { obs, next, actions } = batchTransitions(batch, this.actor.config);
     const rewards = Float32Array.from(batch, (t) => t.reward);
     const bootstrap = Float32Array.from(batch, (t) => (t.terminated ? 0 : t.discount));
     const alpha = this.alpha;
