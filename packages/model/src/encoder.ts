@@ -112,17 +112,34 @@ export class CrossAttentionEncoder implements Encoder {
     }
     const flatServers = tf.reshape(input.servers, [B * n, serverFeatures]) as tf.Tensor2D;
     const E = tf.reshape(mlp(flatServers, this.params, 'encoder/server_embed', 2), [B, n, d]) as tf.Tensor3D;
+    x = this.blocks(x, rows, (G) => {
+      let scores = matMul(tf.reshape(G, [B, K * H, d]) as tf.Tensor3D, E, false, true); // B x (K H) x n
+      if (input.attentionBias !== null) scores = tf.add(scores, input.attentionBias);
+      const attention = tf.softmax(scores); // over the servers
+      return tf.reshape(matMul(attention, E), [rows * H, d]) as tf.Tensor2D; // sum_n a_n e_n per head
+    });
+    if (K === 1) return { feature: x, serverEmbeddings: E };
+    // The state feature: the mean over present candidates, as one batched product with the weights.
+    const mean = input.candidateMean as tf.Tensor3D;
+    const feature = tf.reshape(matMul(mean, tf.reshape(x, [B, K, d]) as tf.Tensor3D), [B, d]) as tf.Tensor2D;
+    return { feature, serverEmbeddings: E, candidates: K, candidateFeatures: x };
+  }
+
+  /**
+   * The attention blocks on `rows` queries x (rows x d). `pool` takes the folded keys G ((rows H) x d,
+   * row (query, head)) to the pooled server embeddings per head ((rows H) x d): the softmax over each
+   * query's own row's servers, batched (padded slots) or by segments (present candidates).
+   */
+  private blocks(input: tf.Tensor2D, rows: number, pool: (G: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
+    const { embedDim: d, attentionHeads: H } = this.config;
+    let x = input;
     for (let k = 0; k < this.config.blocks; k++) {
       const p = `encoder/block${k}`;
       const q = dense(x, this.params, `${p}/query`);
       // Per head, the scaled query placed on its own slice: rows x H x d.
       const qHeads = tf.reshape(tf.mul(tf.expandDims(q, 1), this.headSelector), [rows * H, d]) as tf.Tensor2D;
-      // Folded keys: row (b, c, h) is W_k,h q_h / sqrt(d_head), so scores = G E^T.
-      const G = tf.reshape(matMul(qHeads, this.params.get(`${p}/key/w`), false, true), [B, K * H, d]) as tf.Tensor3D;
-      let scores = matMul(G, E, false, true); // B x (K H) x n
-      if (input.attentionBias !== null) scores = tf.add(scores, input.attentionBias);
-      const attention = tf.softmax(scores); // over the servers
-      const pooled = tf.reshape(matMul(attention, E), [rows * H, d]) as tf.Tensor2D; // sum_n a_n e_n per head
+      // Folded keys: row (query, h) is W_k,h q_h / sqrt(d_head), so scores = G E^T.
+      const pooled = pool(matMul(qHeads, this.params.get(`${p}/key/w`), false, true));
       // Head h keeps its own slice of pooled_h W_v; summing over heads concatenates them.
       const perHead = tf.reshape(matMul(pooled, this.params.get(`${p}/value/w`)), [rows, H, d]);
       const heads = tf.add(tf.sum(tf.mul(perHead, this.headMask), 1), this.params.get(`${p}/value/b`)) as tf.Tensor2D;
@@ -130,11 +147,7 @@ export class CrossAttentionEncoder implements Encoder {
       const ffn = dense(geluOp(dense(x, this.params, `${p}/ffn1`)), this.params, `${p}/ffn2`);
       x = layerNorm(tf.add(x, ffn), this.params, `${p}/ln2`);
     }
-    if (K === 1) return { feature: x, serverEmbeddings: E };
-    // The state feature: the mean over present candidates, as one batched product with the weights.
-    const mean = input.candidateMean as tf.Tensor3D;
-    const feature = tf.reshape(matMul(mean, tf.reshape(x, [B, K, d]) as tf.Tensor3D), [B, d]) as tf.Tensor2D;
-    return { feature, serverEmbeddings: E, candidates: K, candidateFeatures: x };
+    return x;
   }
 
   /**
@@ -159,21 +172,11 @@ export class CrossAttentionEncoder implements Encoder {
     const flatServers = tf.reshape(input.servers, [B * n, serverFeatures]) as tf.Tensor2D;
     const E = tf.reshape(mlp(flatServers, this.params, 'encoder/server_embed', 2), [B, n, d]) as tf.Tensor3D;
     const bias = input.presentAttentionBias ?? null;
-    for (let k = 0; k < this.config.blocks; k++) {
-      const p = `encoder/block${k}`;
-      const q = dense(x, this.params, `${p}/query`);
-      const qHeads = tf.reshape(tf.mul(tf.expandDims(q, 1), this.headSelector), [P * H, d]) as tf.Tensor2D;
-      const G = matMul(qHeads, this.params.get(`${p}/key/w`), false, true);
+    x = this.blocks(x, P, (G) => {
       let scores = segmentMatMul(G, E, headOffsets, true); // (P H) x n
       if (bias !== null) scores = tf.reshape(tf.add(tf.reshape(scores, [P, H, n]), bias), [P * H, n]) as tf.Tensor2D;
-      const attention = tf.softmax(scores);
-      const pooled = segmentMatMul(attention, E, headOffsets);
-      const perHead = tf.reshape(matMul(pooled, this.params.get(`${p}/value/w`)), [P, H, d]);
-      const heads = tf.add(tf.sum(tf.mul(perHead, this.headMask), 1), this.params.get(`${p}/value/b`)) as tf.Tensor2D;
-      x = layerNorm(tf.add(x, dense(heads, this.params, `${p}/out`)), this.params, `${p}/ln1`);
-      const ffn = dense(geluOp(dense(x, this.params, `${p}/ffn1`)), this.params, `${p}/ffn2`);
-      x = layerNorm(tf.add(x, ffn), this.params, `${p}/ln2`);
-    }
+      return segmentMatMul(tf.softmax(scores), E, headOffsets); // sum_n a_n e_n per head
+    });
     const feature = tf.reshape(segmentOuter(input.presentWeights as tf.Tensor2D, x, offsets), [B, d]) as tf.Tensor2D;
     const slots = placeRows(x, input.candidateSlots as tf.Tensor1D, input.candidateRows as tf.Tensor1D);
     return { feature, serverEmbeddings: E, candidates: K, candidateFeatures: slots, presentFeatures: x };

@@ -372,19 +372,25 @@ const geluGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
 
 function register(): void {
   registered = true;
-  // Another copy of this module in the process (a bundle beside the source) registered them already.
-  if (tf.getKernel(SCALE_MAT_MUL, 'wasm') !== undefined) return;
-  tf.registerKernel({ kernelName: SCALE_MAT_MUL, backendName: 'wasm', kernelFunc: matMulKernel });
-  tf.registerKernel({ kernelName: SCALE_SUM_ROWS, backendName: 'wasm', kernelFunc: sumRowsKernel });
-  tf.registerKernel({ kernelName: SCALE_DENSE, backendName: 'wasm', kernelFunc: denseKernel });
-  tf.registerKernel({ kernelName: SCALE_RELU_BACKWARD, backendName: 'wasm', kernelFunc: reluBackwardKernel });
-  tf.registerKernel({ kernelName: SCALE_LAYER_NORM, backendName: 'wasm', kernelFunc: layerNormKernel });
-  tf.registerKernel({ kernelName: SCALE_LAYER_NORM_GRAD, backendName: 'wasm', kernelFunc: layerNormGradKernel });
-  tf.registerKernel({ kernelName: SCALE_GELU, backendName: 'wasm', kernelFunc: geluKernel });
-  tf.registerKernel({ kernelName: SCALE_GELU_GRAD, backendName: 'wasm', kernelFunc: geluGradKernel });
-  tf.registerKernel({ kernelName: SCALE_SEGMENT_MAT_MUL, backendName: 'wasm', kernelFunc: segmentMatMulKernel });
-  tf.registerKernel({ kernelName: SCALE_SEGMENT_OUTER, backendName: 'wasm', kernelFunc: segmentOuterKernel });
-  tf.registerGradient({
+  // Another copy of this module in the process (a bundle beside the source) may have registered some
+  // already (an older one fewer): each kernel and gradient once.
+  const registerKernel = (config: tf.KernelConfig): void => {
+    if (tf.getKernel(config.kernelName, 'wasm') === undefined) tf.registerKernel(config);
+  };
+  const registerGradient = (config: tf.GradConfig): void => {
+    if (tf.getGradient(config.kernelName) === undefined) tf.registerGradient(config);
+  };
+  registerKernel({ kernelName: SCALE_MAT_MUL, backendName: 'wasm', kernelFunc: matMulKernel });
+  registerKernel({ kernelName: SCALE_SUM_ROWS, backendName: 'wasm', kernelFunc: sumRowsKernel });
+  registerKernel({ kernelName: SCALE_DENSE, backendName: 'wasm', kernelFunc: denseKernel });
+  registerKernel({ kernelName: SCALE_RELU_BACKWARD, backendName: 'wasm', kernelFunc: reluBackwardKernel });
+  registerKernel({ kernelName: SCALE_LAYER_NORM, backendName: 'wasm', kernelFunc: layerNormKernel });
+  registerKernel({ kernelName: SCALE_LAYER_NORM_GRAD, backendName: 'wasm', kernelFunc: layerNormGradKernel });
+  registerKernel({ kernelName: SCALE_GELU, backendName: 'wasm', kernelFunc: geluKernel });
+  registerKernel({ kernelName: SCALE_GELU_GRAD, backendName: 'wasm', kernelFunc: geluGradKernel });
+  registerKernel({ kernelName: SCALE_SEGMENT_MAT_MUL, backendName: 'wasm', kernelFunc: segmentMatMulKernel });
+  registerKernel({ kernelName: SCALE_SEGMENT_OUTER, backendName: 'wasm', kernelFunc: segmentOuterKernel });
+  registerGradient({
     kernelName: SCALE_SEGMENT_MAT_MUL,
     inputsToSave: ['a', 'b'],
     gradFunc: (dy, saved, attrs) => {
@@ -396,7 +402,7 @@ function register(): void {
       return { a: () => segmentMatMul(g, b, segments, true), b: () => segmentOuter(a, g, segments) };
     },
   });
-  tf.registerGradient({
+  registerGradient({
     kernelName: SCALE_SEGMENT_OUTER,
     inputsToSave: ['a', 'y'],
     gradFunc: (dy, saved, attrs) => {
@@ -407,7 +413,7 @@ function register(): void {
       return { a: () => segmentMatMul(y, g, segments, true), y: () => segmentMatMul(a, g, segments, false) };
     },
   });
-  tf.registerGradient({
+  registerGradient({
     kernelName: SCALE_MAT_MUL,
     inputsToSave: ['a', 'b'],
     gradFunc: (dy, saved, attrs) => {
@@ -419,7 +425,7 @@ function register(): void {
       return { a: () => matMul(g, b, false, true), b: () => matMul(a, g, true, false) }; // C = A B
     },
   });
-  tf.registerGradient({
+  registerGradient({
     kernelName: SCALE_DENSE,
     inputsToSave: ['x', 'w'],
     outputsToSave: [true],
@@ -429,7 +435,7 @@ function register(): void {
       return { x: () => matMul(dz, w, false, true), w: () => matMul(x, dz, true, false), b: () => sumRows(dz) };
     },
   });
-  tf.registerGradient({
+  registerGradient({
     kernelName: SCALE_LAYER_NORM,
     inputsToSave: ['x', 'gamma'],
     gradFunc: (dy, saved, attrs) => {
@@ -438,12 +444,12 @@ function register(): void {
       return { x: () => dx as tf.Tensor, gamma: () => dgamma as tf.Tensor, beta: () => dbeta as tf.Tensor };
     },
   });
-  tf.registerGradient({
+  registerGradient({
     kernelName: SCALE_GELU,
     inputsToSave: ['x'],
     gradFunc: (dy, saved) => ({ x: () => tf.engine().runKernel(SCALE_GELU_GRAD, { dy: dy as tf.Tensor, x: saved[0] as tf.Tensor }) as tf.Tensor }),
   });
-  tf.registerGradient({
+  registerGradient({
     kernelName: SCALE_SUM_ROWS,
     inputsToSave: ['x'],
     gradFunc: (dy, saved) => ({ x: () => tf.broadcastTo(dy as tf.Tensor, (saved[0] as tf.Tensor).shape) }),
