@@ -5,10 +5,10 @@ import { resolveSrrConfig } from '@scale/srr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GradientThreads } from './gradient-threads.js';
 import { BanditVecEnv } from './internal/bandit-env.js';
-import { packedParameters, randomMinibatch, shardOf } from './internal/random-minibatch.js';
+import { expectSplitMatchesWhole, packedParameters, randomMinibatch, shardOf, wholeAndSplit } from './internal/random-minibatch.js';
 import { resolveMethod } from './method.js';
 import { PPO } from './ppo.js';
-import { type MinibatchDiagnostics, type PpoShardSettings, ppoShardGradients } from './ppo-gradient.js';
+import type { PpoShardSettings } from './ppo-gradient.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -27,19 +27,11 @@ describe('data-parallel gradients (GradientThreads)', () => {
   it.each([2, 3])('sum %i shards to the minibatch gradient, SRR on the whole minibatch', (threads) => {
     const rows = 60;
     const data = randomMinibatch(threads, rows, 8);
-    const whole = ppoShardGradients(network, shardOf(data, 0, rows, rows), settings, null);
     const pool = new GradientThreads(network, threads, shared);
     pools.push(pool);
-    const cuts = Array.from({ length: threads + 1 }, (_, s) => Math.floor((s * rows) / threads));
-    const shards = cuts.slice(0, -1).map((from, s) => shardOf(data, from, cuts[s + 1] as number, rows));
-    const split = pool.compute(shards, epoch, packedParameters(network));
-    const scale = whole.gradients.reduce((a: number, g: number) => Math.max(a, Math.abs(g)), 0);
-    expect(scale).toBeGreaterThan(0);
-    for (let i = 0; i < whole.gradients.length; i++) expect(Math.abs((split.gradients[i] as number) - (whole.gradients[i] as number))).toBeLessThan(1e-4 * scale);
+    const { whole, shards, split } = wholeAndSplit(network, pool, threads, data, rows, settings);
     // Diagnostics: PPO terms add up over shards; SRR terms are the minibatch's (and nonzero at epoch 40).
-    for (const [name, value] of Object.entries(whole.diagnostics) as [keyof MinibatchDiagnostics, number][]) {
-      expect(Math.abs(split.diagnostics[name] - value), name).toBeLessThan(1e-5 * Math.max(1, Math.abs(value)));
-    }
+    expectSplitMatchesWhole(whole, split);
     expect(Object.keys(whole.diagnostics)).toHaveLength(10);
     expect(whole.diagnostics.srrDecorrelation).toBeGreaterThan(0);
     // The same shards give the same sum, bit for bit.

@@ -7,7 +7,7 @@ import { FeatureBuffer } from './feature-buffer.js';
 import { GradientThreads } from './gradient-threads.js';
 import { groupByCandidates } from './internal/candidate-groups.js';
 import { PairBanditVecEnv, type PairBanditOptions } from './internal/pair-bandit-env.js';
-import { packedParameters, randomPairMinibatch, shardOf } from './internal/random-minibatch.js';
+import { expectSplitMatchesWhole, randomPairMinibatch, shardOf, wholeAndSplit } from './internal/random-minibatch.js';
 import { copyObservation, isPaperObservation, observationFromJson, observationToJson } from './internal/observations.js';
 import { ShardChannel } from './internal/shard-channel.js';
 import { resolveMethod } from './method.js';
@@ -104,18 +104,10 @@ describe('the gradient of a task-and-server minibatch', () => {
     const threads = 2;
     const rows = 48;
     const data = randomPairMinibatch(8, rows, 6, LAYOUT);
-    const whole = ppoShardGradients(network, shardOf(data, 0, rows, rows), settings, null);
     const pool = new GradientThreads(network, threads, shared);
     pools.push(pool);
-    const cuts = Array.from({ length: threads + 1 }, (_, s) => Math.floor((s * rows) / threads));
-    const shards = cuts.slice(0, -1).map((from, s) => shardOf(data, from, cuts[s + 1] as number, rows));
-    const split = pool.compute(shards, epoch, packedParameters(network));
-    const scale = whole.gradients.reduce((a: number, g: number) => Math.max(a, Math.abs(g)), 0);
-    expect(scale).toBeGreaterThan(0);
-    for (let i = 0; i < whole.gradients.length; i++) expect(Math.abs((split.gradients[i] as number) - (whole.gradients[i] as number))).toBeLessThan(1e-4 * scale);
-    for (const [name, value] of Object.entries(whole.diagnostics) as [keyof MinibatchDiagnostics, number][]) {
-      expect(Math.abs(split.diagnostics[name] - value), name).toBeLessThan(1e-5 * Math.max(1, Math.abs(value)));
-    }
+    const { whole, split } = wholeAndSplit(network, pool, threads, data, rows, settings);
+    expectSplitMatchesWhole(whole, split);
     expect(whole.diagnostics.srrDecorrelation).toBeGreaterThan(0);
   });
 

@@ -1,6 +1,8 @@
 import { type Network, type ObservationLike, batchActions, batchObservations } from '@scale/model';
 import { Rng } from '@scale/workload';
-import type { ShardArrays } from '../ppo-gradient.js';
+import { expect } from 'vitest';
+import type { GradientThreads } from '../gradient-threads.js';
+import { type MinibatchDiagnostics, type MinibatchGradient, type PpoShardSettings, type ShardArrays, ppoShardGradients } from '../ppo-gradient.js';
 
 // Test support: random PPO minibatches and their shards, for the gradient tests.
 
@@ -106,3 +108,25 @@ export const packedParameters = (network: Network): Float32Array => {
   }
   return out;
 };
+
+/**
+ * A minibatch's gradient computed whole on this thread, and again cut into `pool.threads`-many
+ * contiguous shards on the pool; the test then checks the two agree.
+ */
+export function wholeAndSplit(network: Network, pool: GradientThreads, threads: number, data: RandomMinibatch, rows: number, settings: PpoShardSettings) {
+  const whole = ppoShardGradients(network, shardOf(data, 0, rows, rows), settings, null);
+  const cuts = Array.from({ length: threads + 1 }, (_, s) => Math.floor((s * rows) / threads));
+  const shards = cuts.slice(0, -1).map((from, s) => shardOf(data, from, cuts[s + 1] as number, rows));
+  const split = pool.compute(shards, settings.epoch, packedParameters(network));
+  return { whole, shards, split };
+}
+
+/** The sharded gradient equals the whole one (to float32 summation order), and so do the diagnostics: PPO terms add up over shards, SRR terms are the minibatch's. */
+export function expectSplitMatchesWhole(whole: MinibatchGradient, split: MinibatchGradient): void {
+  const scale = whole.gradients.reduce((a: number, g: number) => Math.max(a, Math.abs(g)), 0);
+  expect(scale).toBeGreaterThan(0);
+  for (let i = 0; i < whole.gradients.length; i++) expect(Math.abs((split.gradients[i] as number) - (whole.gradients[i] as number))).toBeLessThan(1e-4 * scale);
+  for (const [name, value] of Object.entries(whole.diagnostics) as [keyof MinibatchDiagnostics, number][]) {
+    expect(Math.abs(split.diagnostics[name] - value), name).toBeLessThan(1e-5 * Math.max(1, Math.abs(value)));
+  }
+}
