@@ -272,8 +272,11 @@ export class SchedulingEnv {
       episodeSeed: this.episodeSeed,
     };
     if (!this.over) return base;
-    const outcome = sim.outcome === 'terminated' ? 'terminated' : 'truncated';
-    return { ...base, episode: { ...sim.metrics(), outcome, decisions: sim.decisions, invalidActions: sim.invalidActions, return: this.episodeReturn } };
+    const outcome: 'terminated' | 'truncated' = sim.outcome === 'terminated' ? 'terminated' : 'truncated';
+    // Object.assign onto the fresh metrics object, not a spread: a spread would read the lazy headroom
+    // bound, which training never needs.
+    const episode = Object.assign(sim.metrics(), { outcome, decisions: sim.decisions, invalidActions: sim.invalidActions, return: this.episodeReturn });
+    return { ...base, episode };
   }
 }
 

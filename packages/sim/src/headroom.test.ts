@@ -118,6 +118,20 @@ describe('responseTimeBound', { timeout: deep ? 3_600_000 : 120_000 }, () => {
     const { meanResponseTimeBound: _, ...older } = trace.metrics;
     expect(checkTrace({ ...trace, metrics: older as typeof trace.metrics })).toEqual([]);
   });
+  it('is read lazily: metrics taken mid-run keep the bound of the workflows arrived at that time', () => {
+    const sim = createSimulation({ nodes: 4, seed: 9, horizon: 20, lambda16: 2 });
+    const policy = makePolicy('eft');
+    for (let decisions = 0; decisions < 20 && sim.next(); decisions++) sim.assign(policy.choose(sim));
+    const early = sim.metrics();
+    const arrived = early.arrivedWorkflows;
+    expect(Object.getOwnPropertyDescriptor(early, 'meanResponseTimeBound')?.get).toBeTypeOf('function');
+    runEpisode(sim, policy); // more workflows arrive before the early bound is first read
+    expect(sim.metrics().arrivedWorkflows).toBeGreaterThan(arrived);
+    expect(early.meanResponseTimeBound).toBe(responseTimeBound(sim.servers, sim.workflows.slice(0, arrived)).lowerBound);
+    // Spreads and JSON see the value.
+    expect({ ...early }.meanResponseTimeBound).toBe(early.meanResponseTimeBound);
+    expect(JSON.parse(JSON.stringify(early)).meanResponseTimeBound).toBe(early.meanResponseTimeBound);
+  });
 });
 
 describe('bestHeuristicInHindsight', { timeout: deep ? 3_600_000 : 120_000 }, () => {

@@ -235,14 +235,15 @@ export class Simulation extends SimulationState implements SimulationView {
 
   /** Metrics of the run so far (DESIGN.md section 2), computed from the simulator's own state. */
   metrics(): Metrics {
-    return collectMetrics(this, this.pool.usage(this.kernel.now), this.arrivedResponseTimeBound());
+    const arrived = this.nextArrival;
+    return collectMetrics(this, this.pool.usage(this.kernel.now), () => this.arrivedResponseTimeBound(arrived));
   }
 
-  /** The headroom bound over the workflows arrived so far (computed once per arrival count). */
-  private arrivedResponseTimeBound(): number | null {
-    if (this.boundArrivals !== this.nextArrival) {
-      this.boundArrivals = this.nextArrival;
-      this.boundValue = responseTimeBound(this.servers, this.workflows.slice(0, this.nextArrival)).lowerBound;
+  /** The headroom bound over the first `arrived` workflows (computed once per arrival count). */
+  private arrivedResponseTimeBound(arrived: number): number | null {
+    if (this.boundArrivals !== arrived) {
+      this.boundArrivals = arrived;
+      this.boundValue = responseTimeBound(this.servers, this.workflows.slice(0, arrived)).lowerBound;
     }
     return this.boundValue;
   }

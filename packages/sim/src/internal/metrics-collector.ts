@@ -4,9 +4,9 @@ import type { PoolUsage } from './server-pool.js';
 
 /**
  * Metrics of a run so far (DESIGN.md section 2), gathered from the simulation's state and its pool's
- * usage; `responseTimeBound` is the headroom bound over the arrived workflows.
+ * usage; `responseTimeBound` computes the headroom bound over the arrived workflows (read lazily).
  */
-export function collectMetrics(sim: SimulationView, usage: PoolUsage, responseTimeBound: number | null): Metrics {
+export function collectMetrics(sim: SimulationView, usage: PoolUsage, responseTimeBound: () => number | null): Metrics {
   const responses: number[] = [];
   let makespan = 0;
   for (let t = 0; t < sim.taskCount; t++) {
