@@ -1,6 +1,7 @@
 import type { SimulationView } from '@scale/sim';
 import type { EnvConfig } from './config.js';
 import { ArrivalWindow } from './internal/arrival-window.js';
+import { ObservationArena } from './internal/observation-arena.js';
 import { WorkflowShape } from './internal/workflow-shape.js';
 import { GLOBAL_FEATURES, observe, QUEUE_SERVER_FEATURES, QUEUE_TASK_FEATURES, SERVER_FEATURES, TASK_FEATURES, type Observation } from './observation.js';
 
@@ -133,10 +134,14 @@ export class Featurizer {
     }
     this.candidateCount = k;
     const rows = Math.max(1, k);
-    const tasks = new Float32Array(rows * TF);
+    const defer = this.config.defer;
+    const actions = (this.taskAndServer ? rows * n : n) + (defer ? 1 : 0);
+    const G = this.queue ? GLOBAL_FEATURES : 0;
+    const arena = new ObservationArena(rows * TF + n * SF + (this.taskAndServer ? rows * n : 0) + G, actions);
+    const tasks = arena.floats(rows * TF);
     for (let c = 0; c < k; c++) this.writeTask(sim, this.candidates[c] as number, tasks, c * TF);
 
-    const servers = new Float32Array(n * SF);
+    const servers = arena.floats(n * SF);
     const meanCompute = n > 0 ? upCompute / n : 1;
     const queueColumn = this.taskAndServer ? SERVER_FEATURES - 1 : SERVER_FEATURES;
     for (let a = 0; a < n; a++) {
@@ -153,12 +158,10 @@ export class Featurizer {
       }
     }
 
-    const defer = this.config.defer;
-    const actions = (this.taskAndServer ? rows * n : n) + (defer ? 1 : 0);
-    const mask = new Uint8Array(actions);
-    let pairs: Float32Array | null = null;
-    if (this.taskAndServer) {
-      pairs = new Float32Array(rows * n);
+    const pairs = this.taskAndServer ? arena.floats(rows * n) : null;
+    const global = this.queue ? arena.floats(G) : undefined;
+    const mask = arena.bytes(actions);
+    if (pairs !== null) {
       // Pair (c, a) is valid when the up server a is idle and holds candidate c (a ready task): the
       // simulator's isValidFor, with each server's part read once per step.
       if (this.idleMemory.length < n) this.idleMemory = new Float64Array(sim.serverCount);
@@ -186,7 +189,7 @@ export class Featurizer {
     if (defer) mask[actions - 1] = sim.canDefer() ? 1 : 0;
 
     const task = this.taskAndServer ? tasks.subarray(0, TF) : tasks;
-    const global = this.queue ? this.globalContext(sim, n, upCompute, busy) : undefined;
+    if (global !== undefined) this.globalContext(sim, n, upCompute, busy, global);
     return { obs: this.assemble(task, servers, mask, n, rows, tasks, pairs, global), n };
   }
 
@@ -221,17 +224,16 @@ export class Featurizer {
     out[at + 8] = this.shape.descendants(sim, t) / scales.succRef;
   }
 
-  private globalContext(sim: SimulationView, n: number, upCompute: number, busy: number): Float32Array {
+  /** Fills `global` (zeroed) with the global context. */
+  private globalContext(sim: SimulationView, n: number, upCompute: number, busy: number, global: Float32Array): void {
     const { timeRef, arrivalWindow } = this.config.queueScales;
-    const global = new Float32Array(GLOBAL_FEATURES);
     const recentWork = this.window.work(sim, arrivalWindow);
-    if (n === 0) return global;
+    if (n === 0) return;
     global[0] = sim.readyTasks / n;
     global[1] = sim.readyWork / upCompute / timeRef;
     global[2] = recentWork / (arrivalWindow * upCompute);
     global[3] = n / sim.serverCount;
     global[4] = busy / n;
     global[5] = (sim.arrivedTasks - sim.doneTasks) / n;
-    return global;
   }
 }

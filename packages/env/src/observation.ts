@@ -1,5 +1,6 @@
 import type { SimulationView } from '@scale/sim';
 import type { FeatureScales } from './config.js';
+import { ObservationArena } from './internal/observation-arena.js';
 
 export const TASK_FEATURES = 5;
 export const SERVER_FEATURES = 5;
@@ -46,9 +47,10 @@ export interface Observation {
 export function observe(sim: SimulationView, scales: FeatureScales, upServers: Int32Array): { obs: Observation; n: number } {
   let n = 0;
   for (let j = 0; j < sim.serverCount; j++) if (sim.isUp(j)) upServers[n++] = j;
-  const task = new Float32Array(TASK_FEATURES);
-  const servers = new Float32Array(n * SERVER_FEATURES);
-  const mask = new Uint8Array(n);
+  const arena = new ObservationArena(TASK_FEATURES + n * SERVER_FEATURES, n);
+  const task = arena.floats(TASK_FEATURES);
+  const servers = arena.floats(n * SERVER_FEATURES);
+  const mask = arena.bytes(n);
   const t = sim.task;
   if (t >= 0) {
     task[0] = sim.taskCompute(t) / scales.cRef;
