@@ -89,7 +89,7 @@ export async function trainingFinished(outDir: string, job: TrainJob): Promise<b
 
 /** What identifies an evaluation's settings (the label and dependencies may change without changing the result). */
 function evaluationSettings(job: EvaluateJob): string {
-  return JSON.stringify({ policy: job.policy, env: job.env, nodes: job.nodes, episodes: job.episodes, features: job.features });
+  return JSON.stringify({ policy: job.policy, env: job.env, nodes: job.nodes, episodes: job.episodes, features: job.features, ...(job.seedBase === undefined ? {} : { seedBase: job.seedBase }) });
 }
 
 async function evaluationFinished(outDir: string, job: EvaluateJob): Promise<boolean> {
@@ -131,13 +131,17 @@ async function runTraining(outDir: string, job: TrainJob, hooks: JobHooks): Prom
   });
 }
 
+function seedBaseOf(job: EvaluateJob): { seedBase?: number } {
+  return job.seedBase === undefined ? {} : { seedBase: job.seedBase };
+}
+
 async function runEvaluation(outDir: string, job: EvaluateJob, hooks: JobHooks): Promise<void> {
   const started = Date.now();
   const onEpisode = (done: number, total: number) => hooks.progress({ done, total });
   let summary: EvaluationSummary;
   let features: FeatureStatistics | null = null;
   if ('heuristic' in job.policy) {
-    summary = evaluateHeuristic(job.policy.heuristic, { env: job.env, nodes: job.nodes, episodes: job.episodes, onEpisode });
+    summary = evaluateHeuristic(job.policy.heuristic, { env: job.env, nodes: job.nodes, episodes: job.episodes, onEpisode, ...seedBaseOf(job) });
   } else {
     const runDirectory = join(outDir, job.policy.run);
     const record = await readRunRecord(runDirectory);
@@ -152,6 +156,7 @@ async function runEvaluation(outDir: string, job: EvaluateJob, hooks: JobHooks):
         nodes: job.nodes,
         episodes: job.episodes,
         onEpisode,
+        ...seedBaseOf(job),
       });
       if (buffer !== undefined && buffer.samples >= 2) features = featureStatistics(buffer.values(), buffer.dimensions);
     } finally {

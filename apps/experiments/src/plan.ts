@@ -80,9 +80,17 @@ export interface EvaluateJob {
   /** Jobs that must finish first (the training run). */
   readonly after: readonly string[];
   readonly label: string;
+  /**
+   * Episode seeds are `seedBase + e`; absent: `EVALUATION_SEED_BASE` (1,000,000). The confirmation
+   * phase evaluates on fresh seeds (`CONFIRMATION_SEED_BASE`) that no exploration result has seen.
+   */
+  readonly seedBase?: number;
 }
 
 export type Job = TrainJob | EvaluateJob;
+
+/** Episode seeds of the confirmation phase (`beyond`): 2,000,000 + e, never used by exploration or the paper's tables. */
+export const CONFIRMATION_SEED_BASE = 2_000_000;
 
 /** Where a run or an evaluation lives: everything is keyed so that reruns and new targets reuse finished work. */
 export function runDir(regime: string, method: string, seed: number): string {
@@ -123,6 +131,10 @@ export interface Comparison {
   readonly evaluationSet?: string;
   /** Env settings of the evaluations on top of the regime's. */
   readonly evaluationEnv?: JobEnv;
+  /** Episode seeds `seedBase + e` (absent: 1,000,000 + e, as every paper table). */
+  readonly seedBase?: number;
+  /** Invalid actions in training and evaluation (absent: the paper's `penalize`). */
+  readonly invalidAction?: 'penalize' | 'mask';
 }
 
 /**
@@ -140,11 +152,12 @@ export class JobPlan {
     const env = { ...regimeEnv(comparison.regime, this.options.budget), ...(comparison.evaluationEnv ?? {}) };
     const set = comparison.evaluationSet ?? comparison.regime.id;
     for (const nodes of comparison.nodes) {
-      for (const heuristic of comparison.heuristics) this.evaluate({ set, policy: { heuristic }, env, nodes, after: [] });
+      const seedBase = comparison.seedBase;
+      for (const heuristic of comparison.heuristics) this.evaluate({ set, policy: { heuristic }, env, nodes, after: [], seedBase });
       for (const method of comparison.methods) {
         for (const seed of this.options.seeds) {
-          const run = this.train(comparison.regime, method, seed);
-          this.evaluate({ set, policy: { run: run.dir, method, seed }, env, nodes, after: [run.id] });
+          const run = this.train(comparison.regime, method, seed, comparison.invalidAction);
+          this.evaluate({ set, policy: { run: run.dir, method, seed }, env, nodes, after: [run.id], seedBase });
         }
       }
     }
@@ -159,7 +172,7 @@ export class JobPlan {
     if (!this.planned.has(job.id)) this.planned.set(job.id, job);
   }
 
-  private train(regime: Regime, method: string, seed: number): TrainJob {
+  private train(regime: Regime, method: string, seed: number, invalidAction: 'penalize' | 'mask' | undefined): TrainJob {
     const { budget, backend } = this.options;
     const dir = runDir(regime.id, method, seed);
     const job: TrainJob = {
@@ -167,13 +180,21 @@ export class JobPlan {
       id: `train:${dir}`,
       dir,
       label: `train ${method} seed ${seed}${regime.id === 'paper' ? '' : ` (${regime.id})`}`,
-      config: { method, nodes: 16, seed, epochs: budget.epochs, backend: backend as TrainConfigInput['backend'], env: regimeEnv(regime, budget) },
+      config: {
+        method,
+        nodes: 16,
+        seed,
+        epochs: budget.epochs,
+        backend: backend as TrainConfigInput['backend'],
+        env: regimeEnv(regime, budget),
+        ...(invalidAction === undefined ? {} : { invalidAction }),
+      },
     };
     this.add(job);
     return job;
   }
 
-  private evaluate(args: { set: string; policy: EvaluatedPolicy; env: JobEnv; nodes: number; after: readonly string[] }): void {
+  private evaluate(args: { set: string; policy: EvaluatedPolicy; env: JobEnv; nodes: number; after: readonly string[]; seedBase: number | undefined }): void {
     const key = policyKey(args.policy);
     const file = evaluationFile(args.set, key, args.nodes);
     this.add({
@@ -188,6 +209,7 @@ export class JobPlan {
       features: 'run' in args.policy && (ZERO_SHOT_METHODS as readonly string[]).includes(args.policy.method),
       after: args.after,
       label: `eval ${key} N=${args.nodes}${args.set === 'paper' ? '' : ` (${args.set})`}`,
+      ...(args.seedBase === undefined ? {} : { seedBase: args.seedBase }),
     });
   }
 }

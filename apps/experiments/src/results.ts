@@ -7,7 +7,7 @@ import { BOOTSTRAP_REPLICATES, bootstrap, describe, type Estimate, flatten, mean
 import { bootstrapClaim, type CellValue, type Claim, MIN_CLAIM_SEEDS } from './table.js';
 
 /** JSON writes NaN as null: read the statistics' nulls back as NaN, so that no null is taken for 0 in arithmetic. */
-const NUMERIC_FIELDS = new Set(['mean', 'std', 'ci95', 'meanResponseTime', 'p95ResponseTime', 'utilization', 'covOffDiagonal', 'kl', 'meanAbsCorrelation', 'effectiveRank']);
+const NUMERIC_FIELDS = new Set(['mean', 'std', 'ci95', 'meanResponseTime', 'p95ResponseTime', 'utilization', 'covOffDiagonal', 'kl', 'meanAbsCorrelation', 'effectiveRank', 'bound']);
 function reviveNumbers(key: string, value: unknown): unknown {
   return value === null && NUMERIC_FIELDS.has(key) ? Number.NaN : value;
 }
@@ -50,8 +50,13 @@ export interface TableContext {
 
 export type Metric = 'meanResponseTime' | 'completedTasks' | 'p95ResponseTime';
 
+/** What the statistics read of an evaluation record: its episodes (an `EvaluationRecord`, or a derived one such as the best heuristic in hindsight). */
+export interface EpisodeRecord {
+  readonly summary: { readonly episodes: readonly EpisodeResult[] };
+}
+
 /** One policy's evaluation records: one per training seed (undefined while pending), or one for a heuristic. */
-export type PolicyRecords = readonly (EvaluationRecord | undefined)[];
+export type PolicyRecords = readonly (EpisodeRecord | undefined)[];
 
 /** Per-episode values of several policies on the episodes all of them ran, paired by training seed and by episode seed. */
 export interface AlignedSamples {
@@ -74,7 +79,7 @@ export function alignSamples(policies: readonly PolicyRecords[], value: (episode
   const learned = policies.filter((p) => p.length > 1);
   const seedCount = learned.length === 0 ? 1 : Math.max(...learned.map((p) => p.length));
   const finishedSeeds = [...Array(seedCount).keys()].filter((k) => learned.every((p) => p[k] !== undefined));
-  const kept = policies.map((p) => (p.length > 1 ? finishedSeeds.map((k) => p[k] as EvaluationRecord) : p.filter((r) => r !== undefined)));
+  const kept = policies.map((p) => (p.length > 1 ? finishedSeeds.map((k) => p[k] as EpisodeRecord) : p.filter((r) => r !== undefined)));
   if (kept.some((records) => records.length === 0)) return null;
   let shared: number[] | null = null;
   for (const records of kept) {
@@ -124,7 +129,7 @@ export function learnedCell(records: PolicyRecords, metric: Metric): CellValue {
 }
 
 /** A heuristic's cell: the mean over the evaluation episodes and the IQM, 95% intervals from the bootstrap over episodes. */
-export function heuristicCell(record: EvaluationRecord | undefined, metric: Metric): CellValue {
+export function heuristicCell(record: EpisodeRecord | undefined, metric: Metric): CellValue {
   return describedCell([record], metric, false);
 }
 
@@ -155,11 +160,12 @@ export const VERDICT_NOTE =
   "Every verdict holds under DESIGN.md's chosen constants (the paper's text lost most of them: reward scales, feature scales, the workload's distributions, the training budget).";
 
 /** The first note of every table: how the numbers were made. */
-export function protocolNote(context: TableContext): string {
+export function protocolNote(context: TableContext, seedBase: 'paper' | 'confirmation' = 'paper'): string {
   const b = context.budget;
+  const seeds = seedBase === 'paper' ? '1,000,000 + e, the same for every policy' : '2,000,000 + e: fresh seeds no exploration result has seen, the same for every policy';
   return (
     `Ours: ${b.epochs} training epochs per run at N=16, training seeds ${context.seeds.join(', ')}; evaluation on drained episodes with fixed seeds ` +
-    `(1,000,000 + e, the same for every policy), greedy actions, ${b.episodes} episodes per N up to 256 and ${b.largeEpisodes} above` +
+    `(${seeds}), greedy actions, ${b.episodes} episodes per N up to 256 and ${b.largeEpisodes} above` +
     `${b.horizon === null ? '' : `, ${b.horizon} s of arrivals per episode`}${b.quick ? ' (--quick: tiny budgets, the numbers are not findings)' : ''}. ` +
     "A cell is the mean [95% interval]; IQM is the interquartile mean [95% interval] (Agarwal et al., 2021). A learned method's values pool its training seeds' episodes, and its intervals come from a two-level stratified bootstrap (training seeds, then episodes within each seed); " +
     `a heuristic's from a bootstrap over episodes (${BOOTSTRAP_REPLICATES} replicates, seeded: the same results give the same intervals). Differences between policies are paired by training seed and by episode. ` +
@@ -192,26 +198,83 @@ export function meanOf(rows: readonly SeedEpisodeValues[], k: number): number {
   return mean(flatten(rows[k] as SeedEpisodeValues));
 }
 
+/** What a `comparison` row shows beyond the heuristics and the paper's zero-shot methods. */
+export interface ComparisonOptions {
+  /** The learned methods (default: `ZERO_SHOT_METHODS`, scale and crossattn). */
+  readonly methods?: readonly string[];
+  /**
+   * Headroom columns and questions: the episodes' lower bound, the best heuristic in hindsight (per
+   * episode, the lowest response time of any heuristic of the row), each method against it, and the
+   * question "the method is at least `goalFraction` faster than the best heuristic".
+   */
+  readonly headroom?: { readonly goalFraction: number };
+}
+
+/**
+ * The best heuristic in hindsight: per episode (by seed), the lowest mean response time any of the
+ * records reached on it; null while one is pending. A reference no single online heuristic reaches.
+ */
+export function hindsightRecord(records: readonly (EpisodeRecord | undefined)[]): EpisodeRecord | null {
+  if (records.length === 0 || records.some((r) => r === undefined)) return null;
+  const best = new Map<number, EpisodeResult>();
+  for (const record of records as readonly EpisodeRecord[]) {
+    for (const episode of record.summary.episodes) {
+      const current = best.get(episode.seed);
+      if (current === undefined || episode.meanResponseTime < current.meanResponseTime) best.set(episode.seed, episode);
+    }
+  }
+  const shared = [...best.keys()].filter((seed) => (records as readonly EpisodeRecord[]).every((r) => r.summary.episodes.some((e) => e.seed === seed)));
+  return { summary: { episodes: shared.sort((a, b) => a - b).map((seed) => best.get(seed) as EpisodeResult) } };
+}
+
+/** The mean per-episode headroom bound of a record's episodes (bootstrap over episodes); `not recorded` for files that predate it. */
+export function boundCell(record: EpisodeRecord | undefined): CellValue {
+  if (record === undefined) return 'pending';
+  if (record.summary.episodes.some((e) => e.bound === undefined)) return { mean: Number.NaN, ci95: null, n: 0, note: 'not recorded' };
+  const aligned = alignSamples([[record]], (e) => e.bound as number);
+  if (aligned === null) return 'pending';
+  const { mean, iqm } = describe(aligned.samples[0] as SeedEpisodeValues);
+  return { mean: mean.value, ci95: null, n: aligned.episodeSeeds.length, low: mean.low, high: mean.high, iqm, seeds: 1, episodes: aligned.episodeSeeds.length, over: 'episodes' };
+}
+
+/** A paired difference `first - second` as a cell (interval over seeds and episodes). */
+function differenceCell(first: PolicyRecords, second: EpisodeRecord | null): CellValue {
+  if (second === null) return 'pending';
+  const pair = pairedEffect([first, [second]], 'meanResponseTime', (rows) => meanOf(rows, 0) - meanOf(rows, 1), null);
+  if (pair.effect === null) return 'pending';
+  return { mean: pair.effect.value, ci95: null, n: pair.seeds ?? 1, low: pair.effect.low, high: pair.effect.high, seeds: pair.seeds ?? 1, episodes: pair.episodes, over: 'seeds and episodes' };
+}
+
 /** Cells of heuristics and learned methods on one evaluation set, and the questions "method beats the best heuristic". */
-export function comparison(context: TableContext, set: string, nodes: number, heuristics: readonly string[], labelSuffix: string): { cells: Record<string, CellValue>; claims: Claim[] } {
+export function comparison(
+  context: TableContext,
+  set: string,
+  nodes: number,
+  heuristics: readonly string[],
+  labelSuffix: string,
+  options: ComparisonOptions = {},
+): { cells: Record<string, CellValue>; claims: Claim[] } {
   const { store, seeds } = context;
+  const methods = options.methods ?? ZERO_SHOT_METHODS;
   const cells: Record<string, CellValue> = {};
   for (const h of heuristics) cells[h] = heuristicCell(store.get(set, h, nodes), 'meanResponseTime');
   const finished = heuristics.map((h) => ({ name: h, record: store.get(set, h, nodes) }));
   const best = finished.every((c) => c.record !== undefined)
     ? finished.reduce((a, b) => ((b.record as EvaluationRecord).summary.meanResponseTime.mean < (a.record as EvaluationRecord).summary.meanResponseTime.mean ? b : a))
     : null;
+  const hindsight = options.headroom === undefined ? null : hindsightRecord(finished.map((c) => c.record));
+  if (options.headroom !== undefined) {
+    cells['bound'] = boundCell(finished[0]?.record);
+    cells['hindsight'] = hindsight === null ? 'pending' : heuristicCell(hindsight, 'meanResponseTime');
+  }
   const claims: Claim[] = [];
-  for (const method of ZERO_SHOT_METHODS) {
+  const bestMean = best === null ? Number.NaN : (best.record as EvaluationRecord).summary.meanResponseTime.mean;
+  for (const method of methods) {
     const learned = store.learned(set, method, seeds, nodes);
     cells[method] = learnedCell(learned, 'meanResponseTime');
-    const pair = best === null ? null : pairedEffect([learned, [best.record]], 'meanResponseTime', (rows) => meanOf(rows, 0) - meanOf(rows, 1), null);
-    cells[`${method}-vs-best`] =
-      pair === null || pair.effect === null
-        ? 'pending'
-        : { mean: pair.effect.value, ci95: null, n: pair.seeds ?? 1, low: pair.effect.low, high: pair.effect.high, seeds: pair.seeds ?? 1, episodes: pair.episodes, over: 'seeds and episodes' };
+    cells[`${method}-vs-best`] = differenceCell(learned, best === null ? null : (best.record as EvaluationRecord));
+    if (options.headroom !== undefined) cells[`${method}-vs-hindsight`] = differenceCell(learned, hindsight);
     const question = best === null ? null : pairedEffect([learned, [best.record]], 'meanResponseTime', (rows) => meanOf(rows, 1) - meanOf(rows, 0), (rows) => probabilityOfImprovement(rows[0] as SeedEpisodeValues, rows[1] as SeedEpisodeValues));
-    const bestMean = best === null ? Number.NaN : (best.record as EvaluationRecord).summary.meanResponseTime.mean;
     claims.push(
       bootstrapClaim({
         claim: `${method} beats the best heuristic${best === null ? '' : ` (${best.name})`}, ${labelSuffix}`,
@@ -225,15 +288,36 @@ export function comparison(context: TableContext, set: string, nodes: number, he
         episodes: question?.episodes ?? 0,
       }),
     );
+    if (options.headroom === undefined) continue;
+    const goal = options.headroom.goalFraction;
+    const goalEffect = best === null ? null : pairedEffect([learned, [best.record]], 'meanResponseTime', (rows) => (1 - goal) * meanOf(rows, 1) - meanOf(rows, 0), null);
+    claims.push(
+      bootstrapClaim({
+        claim: `${method} is at least ${100 * goal}% faster than the best heuristic${best === null ? '' : ` (${best.name})`}, ${labelSuffix}`,
+        test: `${1 - goal} x the best heuristic's mean response time minus the learned one, s, paired by seed and episode; > 0`,
+        kind: 'question',
+        paper: null,
+        margin: { value: 0, source: 'ours', description: `the goal itself: the interval below 0 rules a ${100 * goal}% gain out` },
+        effect: goalEffect?.effect ?? null,
+        improvement: question?.improvement ?? null,
+        seeds: goalEffect?.seeds ?? null,
+        episodes: goalEffect?.episodes ?? 0,
+      }),
+    );
   }
   return { cells, claims };
 }
 
-/** The columns of a `comparison` row. */
-export function comparisonColumns(heuristics: readonly string[]) {
+/** The columns of a `comparison` row (same options). */
+export function comparisonColumns(heuristics: readonly string[], options: ComparisonOptions = {}) {
+  const methods = options.methods ?? ZERO_SHOT_METHODS;
+  const headroom = options.headroom !== undefined;
   return [
+    ...(headroom ? [{ key: 'bound', label: 'lower bound' }] : []),
     ...heuristics.map((h) => ({ key: h, label: h })),
-    ...ZERO_SHOT_METHODS.map((m) => ({ key: m, label: m })),
-    ...ZERO_SHOT_METHODS.map((m) => ({ key: `${m}-vs-best`, label: `${m} - best heuristic (paired)` })),
+    ...(headroom ? [{ key: 'hindsight', label: 'best heuristic in hindsight' }] : []),
+    ...methods.map((m) => ({ key: m, label: m })),
+    ...methods.map((m) => ({ key: `${m}-vs-best`, label: `${m} - best heuristic (paired)` })),
+    ...(headroom ? methods.map((m) => ({ key: `${m}-vs-hindsight`, label: `${m} - hindsight (paired)` })) : []),
   ];
 }

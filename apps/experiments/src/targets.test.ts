@@ -41,7 +41,8 @@ describe('the target registry', () => {
     const context = { store: new ResultStore(new Map()), seeds: [42, 43], budget: QUICK_BUDGET, workload: 'wfformat:data' };
     for (const target of TARGETS) {
       for (const table of target.tables(context)) {
-        expect(table.id).toBe(target.id);
+        // A target's tables are named after it: `beyond`, `beyond-shift`, `beyond-real`.
+        expect(table.id === target.id || table.id.startsWith(`${target.id}-`)).toBe(true);
         for (const row of table.rows.filter((r) => r.source === 'ours')) for (const cell of Object.values(row.cells)) expect(cell).toBe('pending');
       }
     }

@@ -1,5 +1,7 @@
 import { type Job, JobPlan, type JobPlanOptions } from './plan.js';
+import { beyondTarget } from './targets/beyond.js';
 import { elasticTarget } from './targets/elastic.js';
+import { exploreTarget } from './targets/explore.js';
 import { fig6Target } from './targets/fig6.js';
 import { realTarget } from './targets/real.js';
 import { regimesTarget } from './targets/regimes.js';
@@ -12,7 +14,7 @@ import { TABLE5_PAPER, table5Target } from './targets/table5.js';
  * (Table 3's N=16 runs first, so whole targets finish early). A new target is a module under
  * `targets/` and one line here.
  */
-export const TARGETS = [table3Target, table4Target, table5Target, fig6Target, regimesTarget, elasticTarget, realTarget] as const;
+export const TARGETS = [table3Target, table4Target, table5Target, fig6Target, regimesTarget, elasticTarget, realTarget, beyondTarget, exploreTarget] as const;
 
 export type TargetId = (typeof TARGETS)[number]['id'];
 /** What `scale reproduce` accepts: a target, or `all`. */
@@ -26,7 +28,7 @@ export function isReproduceTarget(name: string): name is ReproduceTarget {
   return (REPRODUCE_TARGETS as readonly string[]).includes(name);
 }
 
-/** `all` (or no target) means every target its `inAll` admits: all but `real`, which joins when a workload is given. */
+/** `all` (or no target) means every target its `inAll` admits: all but `explore` (its own short-budget reproduction) and `real`, which joins when a workload is given. */
 export function expandTargets(targets: readonly ReproduceTarget[], workload: string | null): TargetId[] {
   const expanded = new Set<TargetId>();
   for (const t of targets.length === 0 ? (['all'] as const) : targets) {

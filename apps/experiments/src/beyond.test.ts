@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import type { EpisodeResult, EvaluationSummary } from './evaluate.js';
+import type { EvaluationRecord } from './jobs.js';
+import { CONFIRMATION_SEED_BASE, type EvaluateJob, evaluationFile, FULL_BUDGET, QUICK_BUDGET, type TrainJob } from './plan.js';
+import { boundCell, comparison, comparisonColumns, hindsightRecord, ResultStore } from './results.js';
+import { summarize } from './statistics.js';
+import { planJobs } from './targets.js';
+import { BEYOND_NODES, beyondTables, GOAL_FRACTION, SHIFTS } from './targets/beyond.js';
+import { EXPLORE_REGIMES, exploreTable, HEURISTIC_SUITE, OBJECTIVE_METHODS } from './targets/explore.js';
+
+/** A stand-in record: episode e of `values` (seed base + e), each with headroom bound `bound`. */
+function record(values: readonly number[], options: { seedBase?: number; bound?: number } = {}): EvaluationRecord {
+  const episodes: EpisodeResult[] = values.map((v, e) => ({
+    seed: (options.seedBase ?? CONFIRMATION_SEED_BASE) + e,
+    nodes: 16,
+    meanResponseTime: v,
+    p95ResponseTime: 2 * v,
+    completedTasks: 100,
+    arrivedTasks: 100,
+    utilization: 0.5,
+    ...(options.bound === undefined ? {} : { bound: options.bound }),
+  }));
+  const summary: EvaluationSummary = {
+    policy: 'x',
+    nodes: 16,
+    episodes,
+    meanResponseTime: summarize(episodes.map((e) => e.meanResponseTime)),
+    p95ResponseTime: summarize(episodes.map((e) => e.p95ResponseTime)),
+    completedTasks: summarize(episodes.map((e) => e.completedTasks)),
+  };
+  return { job: {} as EvaluationRecord['job'], summary, features: null, wallSeconds: 1 };
+}
+
+const seeds = [42, 43, 44, 45, 46];
+
+describe('headroom comparison', () => {
+  it('the best heuristic in hindsight takes each episode’s best, so it is never above any heuristic', () => {
+    const a = record([5, 3, 4]);
+    const b = record([4, 6, 4.5]);
+    const hindsight = hindsightRecord([a, b]);
+    expect(hindsight?.summary.episodes.map((e) => e.meanResponseTime)).toEqual([4, 3, 4]);
+    expect(hindsightRecord([a, undefined])).toBeNull();
+  });
+
+  it('reads the bound from the episodes, or says it was not recorded', () => {
+    const cell = boundCell(record([5, 6, 7], { bound: 2.5 }));
+    expect(cell !== null && cell !== 'pending' && cell.mean).toBe(2.5);
+    const old = boundCell(record([5, 6, 7]));
+    expect(old !== null && old !== 'pending' && old.note).toBe('not recorded');
+    expect(boundCell(undefined)).toBe('pending');
+  });
+
+  it('asks whether each method beats the best heuristic and reaches the 10% goal, with 5 seeds a verdict each', () => {
+    const difficulty = [0.3, -0.2, 0.1, 0, -0.1, 0.2, -0.3, 0.05, -0.05, 0];
+    const at = (mean: number) => difficulty.map((d) => mean + d);
+    const records = new Map<string, EvaluationRecord>();
+    const set = 'beyond-paper';
+    records.set(evaluationFile(set, 'eft', 16), record(at(6), { bound: 3 }));
+    records.set(evaluationFile(set, 'sjf', 16), record(at(5.8), { bound: 3 }));
+    // scale-rt: 20% faster than sjf on every episode and seed; crossattn-rt: 5% faster (beats it, misses the goal).
+    for (const seed of seeds) {
+      records.set(evaluationFile(set, `scale-rt-seed${seed}`, 16), record(at(5.8 * 0.8 + 0.001 * seed)));
+      records.set(evaluationFile(set, `crossattn-rt-seed${seed}`, 16), record(at(5.8 * 0.95 + 0.001 * seed)));
+    }
+    const context = { store: new ResultStore(records), seeds, budget: FULL_BUDGET, workload: null };
+    const options = { methods: OBJECTIVE_METHODS, headroom: { goalFraction: GOAL_FRACTION } };
+    const { cells, claims } = comparison(context, set, 16, ['eft', 'sjf'], 'paper, N=16', options);
+    expect(Object.keys(cells).sort()).toEqual(comparisonColumns(['eft', 'sjf'], options).map((c) => c.key).sort());
+    const bound = cells['bound'];
+    expect(bound !== null && bound !== 'pending' && bound !== undefined && bound.mean).toBe(3);
+    const vsHindsight = cells['scale-rt-vs-hindsight'];
+    expect(vsHindsight !== null && vsHindsight !== 'pending' && vsHindsight !== undefined && vsHindsight.mean).toBeLessThan(0);
+    const verdict = (text: string) => claims.find((c) => c.claim.startsWith(text))?.verdict;
+    expect(verdict('scale-rt beats the best heuristic (sjf)')).toBe('effect detected');
+    expect(verdict('scale-rt is at least 10% faster')).toBe('effect detected');
+    expect(verdict('crossattn-rt beats the best heuristic (sjf)')).toBe('effect detected');
+    expect(verdict('crossattn-rt is at least 10% faster')).toBe('no effect detected; the margin ruled out');
+    // Three seeds: the same intervals, no verdict.
+    const few = comparison({ ...context, seeds: [42, 43, 44] }, set, 16, ['eft', 'sjf'], 'paper, N=16', options);
+    expect(few.claims.every((c) => c.verdict === 'too few seeds: 3 of 5')).toBe(true);
+  });
+});
+
+describe('the beyond and explore targets', () => {
+  it('beyond trains the objective methods once per seed (masked) and evaluates them and the whole suite on fresh seeds at every N', () => {
+    const jobs = planJobs({ targets: ['beyond'], seeds, budget: FULL_BUDGET, backend: 'wasm', workload: 'wfformat:data' });
+    const trains = jobs.filter((j): j is TrainJob => j.kind === 'train');
+    expect(trains.map((t) => t.dir).sort()).toEqual(OBJECTIVE_METHODS.flatMap((m) => seeds.map((s) => `runs/paper/${m}-seed${s}`)).sort());
+    expect(trains.every((t) => t.config.invalidAction === 'mask' && t.config.epochs === 1000)).toBe(true);
+    const evals = jobs.filter((j): j is EvaluateJob => j.kind === 'evaluate');
+    expect(evals.every((e) => e.seedBase === CONFIRMATION_SEED_BASE)).toBe(true);
+    const paperSet = evals.filter((e) => e.file.startsWith('evaluations/beyond-paper/'));
+    expect([...new Set(paperSet.map((e) => e.nodes))].sort((a, b) => a - b)).toEqual([...BEYOND_NODES]);
+    expect(paperSet.filter((e) => e.nodes === 1024 && 'heuristic' in e.policy).map((e) => ('heuristic' in e.policy ? e.policy.heuristic : '')).sort()).toEqual([...HEURISTIC_SUITE].sort());
+    expect(evals.some((e) => e.file.startsWith('evaluations/beyond-real/'))).toBe(true);
+    for (const shift of SHIFTS) expect(evals.some((e) => e.file.startsWith(`evaluations/beyond-${shift.id}/`))).toBe(true);
+  });
+
+  it('a tier-mix shift keeps N servers and the offered load per unit of compute', () => {
+    const mix = SHIFTS.find((s) => s.id === 'mix-large');
+    const env = mix?.env(256);
+    expect(env?.servers?.length).toBe(256);
+    const compute = (env?.servers ?? []).reduce((sum, s) => sum + s.compute, 0);
+    // lambda_16 scales with the mean speed: the paper's 1.25 at a mean of 2.
+    expect(env?.lambda16).toBeCloseTo((1.25 * compute) / 256 / 2, 12);
+    expect(compute / 256).toBeGreaterThan(2);
+  });
+
+  it('--quick stops beyond at N=48; every table reads pending before results', () => {
+    const jobs = planJobs({ targets: ['beyond'], seeds: [42], budget: QUICK_BUDGET, backend: 'wasm', workload: null });
+    const paperNodes = new Set(jobs.filter((j): j is EvaluateJob => j.kind === 'evaluate' && j.file.startsWith('evaluations/beyond-paper/')).map((e) => e.nodes));
+    expect([...paperNodes].sort((a, b) => a - b)).toEqual([16, 32, 48]);
+    const tables = beyondTables({ store: new ResultStore(new Map()), seeds: [42], budget: QUICK_BUDGET, workload: null });
+    expect(tables.map((t) => t.id)).toEqual(['beyond', 'beyond-shift']);
+  });
+
+  it('exploration carries no verdicts and picks regimes by its stated rule', () => {
+    const jobs = planJobs({ targets: ['explore'], seeds: [42, 43], budget: { ...FULL_BUDGET, epochs: 100 }, backend: 'wasm', workload: null });
+    const trains = jobs.filter((j): j is TrainJob => j.kind === 'train');
+    expect(trains).toHaveLength(EXPLORE_REGIMES.length * OBJECTIVE_METHODS.length * 2);
+    expect(jobs.filter((j): j is EvaluateJob => j.kind === 'evaluate').every((e) => e.seedBase === undefined && e.nodes === 16)).toBe(true);
+
+    const records = new Map<string, EvaluationRecord>();
+    for (const regime of EXPLORE_REGIMES) {
+      const set = `explore-${regime.id}`;
+      for (const h of HEURISTIC_SUITE) records.set(evaluationFile(set, h, 16), record([6, 6.2, 5.8], { seedBase: 1_000_000, bound: 3 }));
+      // Learning wins (in point estimate) in the load-1.5 regime only.
+      const learned = regime.id === 'load-1.5' ? [5, 5.1, 4.9] : [7, 7.2, 6.8];
+      for (const m of OBJECTIVE_METHODS) for (const s of [42, 43]) records.set(evaluationFile(set, `${m}-seed${s}`, 16), record(learned, { seedBase: 1_000_000 }));
+    }
+    const table = exploreTable({ store: new ResultStore(records), seeds: [42, 43], budget: FULL_BUDGET, workload: null });
+    expect(table.claims).toEqual([]);
+    expect(table.summaryNotes).toEqual(['Picked for confirmation by the rule: load-1.5.']);
+  });
+});

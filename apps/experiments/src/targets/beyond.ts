@@ -1,0 +1,171 @@
+import { makeCluster } from '@scale/sim';
+import { UsageError } from '../errors.js';
+import { CONFIRMATION_SEED_BASE, type JobEnv, type JobPlan, PAPER_REGIME, type Regime } from '../plan.js';
+import { comparison, comparisonColumns, type ComparisonOptions, protocolNote, QUESTION_MARGIN_FRACTION, type TableContext, VERDICT_NOTE } from '../results.js';
+import type { Claim, Row, Table } from '../table.js';
+import { defineTarget } from '../target.js';
+import { HEURISTIC_SUITE, OBJECTIVE_INVALID_ACTION, OBJECTIVE_METHODS } from './explore.js';
+import { REAL_HORIZON } from './real.js';
+
+/** The goal the search is after (issue 15): a learned policy at least 10% faster than the best heuristic. */
+export const GOAL_FRACTION = 0.1;
+/** Cluster sizes: training at 16, zero-shot at the rest. */
+export const BEYOND_NODES = [16, 32, 48, 256, 1024] as const;
+/** `--quick` stops at 48 (a learned policy's drained episode at N = 1,024 takes minutes). */
+const QUICK_NODES = [16, 32, 48] as const;
+/** Real workflows: N = 16, 48 and 256 (their episodes are 10x longer than the paper workload's). */
+export const BEYOND_REAL_NODES = [16, 48, 256] as const;
+/** Cluster sizes of the generalization sets. */
+export const SHIFT_NODES = [16, 256] as const;
+
+/**
+ * Regimes exploration picked for confirmation, besides the paper's (empty until an exploration's
+ * results pick some; each entry says when it was picked, as it is chosen after seeing results).
+ */
+export const PICKED_REGIMES: readonly Regime[] = [];
+
+/** The paper's tiers' compute per server on average (2:5:1 tiers of speed 1, 2 and 4): 2. */
+const PAPER_MEAN_COMPUTE = 2;
+
+/** A cluster of N servers with the paper's three tiers in the given shares (small, medium, large), rounded, at least one of each. */
+function tierMix(nodes: number, shares: readonly [number, number, number]): { servers: JobEnv['servers']; meanCompute: number } {
+  const large = Math.max(1, Math.round(nodes * shares[2]));
+  const small = Math.max(1, Math.round(nodes * shares[0]));
+  const medium = nodes - small - large;
+  if (medium < 1) throw new UsageError(`tier mix at N=${nodes}: too few servers for three tiers`);
+  const servers = makeCluster({ tiers: [{ tier: 'small', count: small }, { tier: 'medium', count: medium }, { tier: 'large', count: large }] });
+  return { servers, meanCompute: servers.reduce((sum, s) => sum + s.compute, 0) / nodes };
+}
+
+/**
+ * The generalization sets: the policies trained on the paper's cluster and load meet, at test time
+ * only, another tier mix (the offered load per unit of compute kept) or another load per server.
+ */
+export interface Shift {
+  readonly id: string;
+  readonly label: string;
+  readonly env: (nodes: number) => JobEnv;
+}
+
+export const SHIFTS: readonly Shift[] = [
+  {
+    id: 'mix-small',
+    label: 'tier mix 4:3:1 small-heavy (paper 2:5:1), same load per unit of compute',
+    env: (nodes) => {
+      const { servers, meanCompute } = tierMix(nodes, [0.5, 0.375, 0.125]);
+      return { servers, lambda16: (1.25 * meanCompute) / PAPER_MEAN_COMPUTE };
+    },
+  },
+  {
+    id: 'mix-large',
+    label: 'tier mix 1:3:4 large-heavy (paper 2:5:1), same load per unit of compute',
+    env: (nodes) => {
+      const { servers, meanCompute } = tierMix(nodes, [0.125, 0.375, 0.5]);
+      return { servers, lambda16: (1.25 * meanCompute) / PAPER_MEAN_COMPUTE };
+    },
+  },
+  { id: 'load-0.75', label: 'load per server x0.75 (lambda_16 = 0.9375)', env: () => ({ lambda16: 0.9375 }) },
+  { id: 'load-1.25', label: 'load per server x1.25 (lambda_16 = 1.5625)', env: () => ({ lambda16: 1.5625 }) },
+];
+
+const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_METHODS, headroom: { goalFraction: GOAL_FRACTION } };
+
+function nodesOf(context: { budget: { quick: boolean } }): readonly number[] {
+  return context.budget.quick ? QUICK_NODES : BEYOND_NODES;
+}
+
+function notes(context: TableContext, what: string): string[] {
+  return [
+    protocolNote(context, 'confirmation'),
+    `CONFIRMATION PHASE. ${what} scale-rt and crossattn-rt train at N=16 with the objective reward (response-time), queue-aware features, task-and-server actions and defer, invalid actions masked; every heuristic of the suite runs on the same episodes. "lower bound" is the mean per-episode headroom bound (no schedule does better); "best heuristic in hindsight" takes, episode by episode, the best heuristic's response time.`,
+    `Two questions per method and row: "beats the best heuristic" (margin ${100 * QUESTION_MARGIN_FRACTION}% of its mean) and "at least ${100 * GOAL_FRACTION}% faster than the best heuristic" (the goal; its interval below 0 rules the goal out). The best heuristic is the one with the lowest mean in the row, picked on the same episodes (the pick is not part of the bootstrap).`,
+    VERDICT_NOTE,
+  ];
+}
+
+function rowsFor(context: TableContext, sets: readonly { set: string; nodes: number; label: string }[]): { rows: Row[]; claims: Claim[] } {
+  const rows: Row[] = [];
+  const claims: Claim[] = [];
+  for (const { set, nodes, label } of sets) {
+    const { cells, claims: rowClaims } = comparison(context, set, nodes, HEURISTIC_SUITE, label, OPTIONS);
+    rows.push({ label, source: 'ours', over: 'seeds and episodes', cells });
+    claims.push(...rowClaims);
+  }
+  return { rows, claims };
+}
+
+export function beyondTables(context: TableContext): Table[] {
+  const regimes = [PAPER_REGIME, ...PICKED_REGIMES];
+  const main = rowsFor(
+    context,
+    regimes.flatMap((regime) => nodesOf(context).map((nodes) => ({ set: `beyond-${regime.id}`, nodes, label: `${regime.label}, N=${nodes}${nodes === 16 ? '' : ' (zero-shot)'}` }))),
+  );
+  const shifts = rowsFor(
+    context,
+    SHIFTS.flatMap((shift) => SHIFT_NODES.map((nodes) => ({ set: `beyond-${shift.id}`, nodes, label: `${shift.label}, N=${nodes}` }))),
+  );
+  const tables: Table[] = [
+    {
+      id: 'beyond',
+      title: 'Where learning wins: objective-reward methods against the heuristic suite and the bound, mean response time (s)',
+      notes: notes(context, `Trained in each regime at N=16, evaluated there at N=${nodesOf(context).join(', ')}.${PICKED_REGIMES.length === 0 ? ' Regimes: the paper\'s only (exploration picked none yet).' : ` Regimes beyond the paper's were picked by the exploration phase, after seeing its results.`}`),
+      columns: comparisonColumns(HEURISTIC_SUITE, OPTIONS),
+      rows: main.rows,
+      claims: main.claims,
+    },
+    {
+      id: 'beyond-shift',
+      title: 'Generalization beyond N: tier mix and load per server changed at test time, mean response time (s)',
+      notes: notes(context, `The paper-regime runs (trained at N=16 on the paper's 2:5:1 tiers and load) meet another tier mix or another load per server at test time only, at N=${SHIFT_NODES.join(' and ')}.`),
+      columns: comparisonColumns(HEURISTIC_SUITE, OPTIONS),
+      rows: shifts.rows,
+      claims: shifts.claims,
+    },
+  ];
+  if (context.workload !== null) {
+    const real = rowsFor(
+      context,
+      BEYOND_REAL_NODES.map((nodes) => ({ set: 'beyond-real', nodes, label: `real workflows, N=${nodes}` })),
+    );
+    tables.push({
+      id: 'beyond-real',
+      title: `Objective-reward methods on real workflows (${context.workload}), zero-shot: mean response time (s)`,
+      notes: notes(context, `The paper-regime runs (trained on random DAGs) replay the WfFormat instances (load 0.75 of the cluster's compute; ${context.budget.quick ? REAL_HORIZON.quick : REAL_HORIZON.full} s of arrivals per episode).`),
+      columns: comparisonColumns(HEURISTIC_SUITE, OPTIONS),
+      rows: real.rows,
+      claims: real.claims,
+    });
+  }
+  return tables;
+}
+
+function planBeyond(plan: JobPlan): void {
+  const { budget, workload } = plan.options;
+  const common = { methods: OBJECTIVE_METHODS, heuristics: HEURISTIC_SUITE, seedBase: CONFIRMATION_SEED_BASE, invalidAction: OBJECTIVE_INVALID_ACTION };
+  const nodes = budget.quick ? QUICK_NODES : BEYOND_NODES;
+  for (const regime of [PAPER_REGIME, ...PICKED_REGIMES]) plan.compare({ ...common, regime, nodes, evaluationSet: `beyond-${regime.id}` });
+  for (const shift of SHIFTS) {
+    for (const n of SHIFT_NODES) plan.compare({ ...common, regime: PAPER_REGIME, nodes: [n], evaluationSet: `beyond-${shift.id}`, evaluationEnv: shift.env(n) });
+  }
+  if (workload !== null) {
+    plan.compare({
+      ...common,
+      regime: PAPER_REGIME,
+      nodes: BEYOND_REAL_NODES,
+      evaluationSet: 'beyond-real',
+      evaluationEnv: { workload, horizon: budget.quick ? REAL_HORIZON.quick : REAL_HORIZON.full },
+    });
+  }
+}
+
+/**
+ * The confirmation phase (issue 15): scale-rt and crossattn-rt against the heuristic suite and the
+ * bound at N = 16 and zero-shot at 32, 48, 256 and 1,024, under tier-mix and load shifts, and on real
+ * workflows when `--workload` is given; fresh evaluation seeds; run it with at least 5 seeds.
+ */
+export const beyondTarget = defineTarget({
+  id: 'beyond',
+  inAll: () => true,
+  jobs: planBeyond,
+  tables: beyondTables,
+});
