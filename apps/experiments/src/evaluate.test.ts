@@ -21,4 +21,12 @@ describe('invalid actions per evaluation episode', () => {
     expect(eft.episodes.map((e) => e.invalidActions)).toEqual([0, 0]);
     expect(eft.episodes.every((e) => (e.decisions as number) > 0)).toBe(true);
   });
+
+  it("runs a heuristic on the simulator's settings only: the env's own settings change nothing, an unknown key is named", () => {
+    const setup = { env: { horizon: 5 }, nodes: 4, episodes: 2 };
+    const plain = evaluateHeuristic('eft', setup);
+    const withEnvSettings = evaluateHeuristic('eft', { ...setup, env: { horizon: 5, objective: 'response-time', responseTimeScale: 100, observation: 'queue-aware', actions: 'task-and-server', defer: true } });
+    expect(withEnvSettings.episodes).toEqual(plain.episodes);
+    expect(() => evaluateHeuristic('eft', { ...setup, env: { horizon: 5, bogus: 1 } as never })).toThrow(/bogus/);
+  });
 });

@@ -1,5 +1,5 @@
-import { type EnvConfigInput, type Observation, SchedulingEnv } from '@scale/env';
-import { createSimulation, type Metrics, makePolicy, runEpisode, type SimConfigInput } from '@scale/sim';
+import { type EnvConfigInput, EnvConfigSchema, type Observation, SchedulingEnv } from '@scale/env';
+import { createSimulation, type Metrics, makePolicy, runEpisode, SimConfigSchema, type SimConfigInput } from '@scale/sim';
 import { type Summary, summarize } from './statistics.js';
 
 /** Evaluation episodes use seeds `EVALUATION_SEED_BASE + e`, never seen in training (which starts at the run's seed). */
@@ -86,7 +86,10 @@ function drained(setup: EvaluationSetup): EnvConfigInput {
 
 /** A heuristic from `@scale/sim` on the same episodes (same seeds) the learned policies see. */
 export function evaluateHeuristic(name: string, setup: EvaluationSetup): EvaluationSummary {
-  const { reward: _reward, features: _features, ...simConfig } = drained(setup) as EnvConfigInput & { reward?: unknown; features?: unknown };
+  // The simulator's settings only: the env's own (reward, features, objective, observation, actions...) shape what a learned policy sees, not the episode.
+  const env = drained(setup) as Record<string, unknown>;
+  // A key of neither schema passes through, so the simulator's parser names it.
+  const simConfig = Object.fromEntries(Object.entries(env).filter(([key]) => key in SimConfigSchema.shape || !(key in EnvConfigSchema.shape)));
   const episodes: EpisodeResult[] = [];
   for (let e = 0; e < setup.episodes; e++) {
     const seed = (setup.seedBase ?? EVALUATION_SEED_BASE) + e;
