@@ -98,6 +98,7 @@ export function ppoLossGradient(args: {
   const valueGradient = new Float32Array(rows);
   const z = new Float64Array(n);
   const logProb = new Float64Array(n);
+  const prob = new Float64Array(n);
   let policyLoss = 0;
   let valueLoss = 0;
   let entropy = 0;
@@ -111,12 +112,13 @@ export function ppoLossGradient(args: {
       if ((z[j] as number) > max) max = z[j] as number;
     }
     let sum = 0;
-    for (let j = 0; j < n; j++) sum += Math.exp((z[j] as number) - max);
+    for (let j = 0; j < n; j++) sum += exp((z[j] as number) - max);
     const logSum = max + Math.log(sum);
     let rowEntropy = 0;
     for (let j = 0; j < n; j++) {
       logProb[j] = (z[j] as number) - logSum;
-      rowEntropy -= Math.exp(logProb[j] as number) * (logProb[j] as number);
+      prob[j] = exp(logProb[j] as number);
+      rowEntropy -= (prob[j] as number) * (logProb[j] as number);
     }
     // the clipped surrogate
     const action = args.actions[i] as number;
@@ -139,7 +141,7 @@ export function ppoLossGradient(args: {
     // d loss / d z_j
     for (let j = 0; j < n; j++) {
       if (actionMask !== null && actionMask[i * n + j] === 0) continue;
-      const p = Math.exp(logProb[j] as number);
+      const p = prob[j] as number;
       const policy = dPolicyDRatio * ratio * ((j === action ? 1 : 0) - p);
       const bonus = entCoef * p * ((logProb[j] as number) + rowEntropy);
       logitGradient[i * n + j] = w * (policy + bonus);
@@ -147,4 +149,15 @@ export function ppoLossGradient(args: {
   }
   const loss = policyLoss - entCoef * entropy + vfCoef * valueLoss;
   return { values: { loss, policyLoss, valueLoss, entropy, approxKl, clipFraction }, logitGradient, valueGradient };
+}
+
+/**
+ * Below this Math.exp returns 0 (fdlibm's underflow threshold): masked and padded logits (MASKED_LOGIT)
+ * skip the call and get the same 0.
+ */
+const EXP_UNDERFLOW = -745.1332191019411;
+
+/** Math.exp, without the call where it underflows to 0 (the same value). */
+function exp(x: number): number {
+  return x < EXP_UNDERFLOW ? 0 : Math.exp(x);
 }

@@ -6,7 +6,22 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KERNELS_DIR, assembleKernels, kernelsSource } from '../../scripts/build-kernels.js';
 import { useBackend } from '../backend.js';
 import { KernelInputError } from '../errors.js';
-import { denseOp, geluOp, kernelsFor, layerNormOp, matMul, matMulShape, segmentMatMul, segmentOuter, sumRows, trainingKernelsActive } from './kernels.js';
+import { gelu, geluDerivative } from './gelu.js';
+import {
+  SCALE_GELU,
+  SCALE_GELU_GRAD,
+  SCALE_LAYER_NORM_GRAD,
+  denseOp,
+  geluOp,
+  kernelsFor,
+  layerNormOp,
+  matMul,
+  matMulShape,
+  segmentMatMul,
+  segmentOuter,
+  sumRows,
+  trainingKernelsActive,
+} from './kernels.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -30,6 +45,48 @@ function maxRelativeError(ours: tf.Tensor, theirs: tf.Tensor): number {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)) / (1 + Math.abs(b[i] as number)));
   return worst;
+}
+
+/** `expected` with its NaNs replaced by `actual`'s at the same places (a NaN's payload is not compared). */
+function canonicalNaN(expected: Float32Array, actual: ArrayLike<number>): Float32Array {
+  return expected.map((v, i) => (Number.isNaN(v) && Number.isNaN(actual[i] as number) ? (actual[i] as number) : v));
+}
+
+/**
+ * LayerNorm and its backward as plain loops in float64 (the kernels' previous JavaScript form): row
+ * mean, then the biased variance about it, `rstd = 1 / sqrt(var + eps)`; outputs rounded to float32 once.
+ */
+function referenceLayerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, dy: Float32Array, rows: number, width: number, epsilon: number) {
+  const y = new Float32Array(rows * width);
+  const dx = new Float32Array(rows * width);
+  const dgammaSum = new Float64Array(width);
+  const dbetaSum = new Float64Array(width);
+  const xhat = new Float64Array(width);
+  for (let r = 0; r < rows; r++) {
+    const row = r * width;
+    let mean = 0;
+    for (let j = 0; j < width; j++) mean += x[row + j] as number;
+    mean /= width;
+    let variance = 0;
+    for (let j = 0; j < width; j++) variance += ((x[row + j] as number) - mean) ** 2;
+    const rstd = 1 / Math.sqrt(variance / width + epsilon);
+    let gMean = 0;
+    let gXhatMean = 0;
+    for (let j = 0; j < width; j++) {
+      xhat[j] = ((x[row + j] as number) - mean) * rstd;
+      y[row + j] = (xhat[j] as number) * (gamma[j] as number) + (beta[j] as number);
+      const d = dy[row + j] as number;
+      const g = d * (gamma[j] as number);
+      gMean += g;
+      gXhatMean += g * (xhat[j] as number);
+      dgammaSum[j] = (dgammaSum[j] as number) + d * (xhat[j] as number);
+      dbetaSum[j] = (dbetaSum[j] as number) + d;
+    }
+    gMean /= width;
+    gXhatMean /= width;
+    for (let j = 0; j < width; j++) dx[row + j] = rstd * ((dy[row + j] as number) * (gamma[j] as number) - gMean - (xhat[j] as number) * gXhatMean);
+  }
+  return { y, dx, dgamma: Float32Array.from(dgammaSum), dbeta: Float32Array.from(dbetaSum) };
 }
 
 /** Operand shapes for op(a) x op(b) = (batch x) m x n with inner size k. */
@@ -178,6 +235,53 @@ describe('SCALE-TS training kernels (wasm)', () => {
       }),
       { numRuns: 60, seed: 15 },
     );
+  });
+
+  it('GELU and its backward give the float64 formulas of gelu.ts (the fast path\'s) rounded once, bit for bit', () => {
+    // The kernels compute erf's exp as a port of V8's Math.exp: every float32 must come out the same.
+    const count = 1 << 16;
+    const bits = new Uint32Array(count);
+    let state = 7;
+    for (let i = 0; i < count; i++) {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      // Half arbitrary bit patterns (tails, subnormals, infinities, NaN), half a dense sweep of [-12, 12].
+      bits[i] = i % 2 === 0 ? state : new Uint32Array(Float32Array.of(((i / count) * 2 - 1) * 12).buffer)[0] as number;
+    }
+    const values = new Float32Array(bits.buffer);
+    const dyValues = Float32Array.from(values, (_, i) => (i % 3) - 1.25);
+    tf.tidy(() => {
+      const x = tf.tensor1d(values);
+      const dy = tf.tensor1d(dyValues);
+      const [y, phi] = tf.engine().runKernel(SCALE_GELU, { x }) as tf.Tensor[];
+      const forward = (y as tf.Tensor).dataSync();
+      expect(Array.from(geluOp(x).dataSync())).toEqual(Array.from(forward));
+      const backward = tf.engine().runKernel(SCALE_GELU_GRAD, { dy, x, phi: phi as tf.Tensor }) as tf.Tensor;
+      const expectedForward = Float32Array.from(values, (v) => gelu(v));
+      const expectedBackward = Float32Array.from(values, (v, i) => (dyValues[i] as number) * geluDerivative(v));
+      expect(new Uint32Array(Float32Array.from(forward).buffer)).toEqual(new Uint32Array(canonicalNaN(expectedForward, forward).buffer));
+      const ours = backward.dataSync() as Float32Array;
+      expect(new Uint32Array(Float32Array.from(ours).buffer)).toEqual(new Uint32Array(canonicalNaN(expectedBackward, ours).buffer));
+    });
+  });
+
+  it('LayerNorm and its backward give the plain float64 loops (two-pass statistics) rounded once, bit for bit', () => {
+    for (const [rows, width, seed] of [
+      [1, 1, 1],
+      [7, 16, 2],
+      [300, 16, 3],
+      [33, 64, 4],
+      [5, 5, 5],
+    ] as const) {
+      tf.tidy(() => {
+        const [x, gamma, beta, dy] = [tf.mul(tensorOf([rows, width], seed), 3), tensorOf([width], seed + 1), tensorOf([width], seed + 2), tensorOf([rows, width], seed + 3)];
+        const expected = referenceLayerNorm(x.dataSync() as Float32Array, gamma.dataSync() as Float32Array, beta.dataSync() as Float32Array, dy.dataSync() as Float32Array, rows, width, 1e-5);
+        expect(Array.from(layerNormOp(x as tf.Tensor2D, gamma as tf.Tensor1D, beta as tf.Tensor1D, 1e-5).dataSync())).toEqual(Array.from(expected.y));
+        const [dx, dgamma, dbeta] = tf.engine().runKernel(SCALE_LAYER_NORM_GRAD, { dy, x, gamma }, { epsilon: 1e-5 }) as tf.Tensor[];
+        expect(Array.from((dx as tf.Tensor).dataSync())).toEqual(Array.from(expected.dx));
+        expect(Array.from((dgamma as tf.Tensor).dataSync())).toEqual(Array.from(expected.dgamma));
+        expect(Array.from((dbeta as tf.Tensor).dataSync())).toEqual(Array.from(expected.dbeta));
+      });
+    }
   });
 
   it('is deterministic: the same inputs give the same bits', () => {

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { KernelInputError } from '../errors.js';
-import { gelu, geluDerivative } from './gelu.js';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
 /**
@@ -31,6 +30,10 @@ interface KernelExports {
   transpose(x: number, out: number, batch: number, rows: number, cols: number): void;
   biasActivation(out: number, bias: number, rows: number, cols: number, relu: number): void;
   reluBackward(dy: number, y: number, out: number, size: number): void;
+  gelu(x: number, out: number, phi: number, size: number): void;
+  geluBackward(dy: number, x: number, phi: number, dx: number, size: number): void;
+  layerNorm(x: number, gamma: number, beta: number, out: number, rows: number, width: number, epsilon: number): void;
+  layerNormBackward(dy: number, x: number, gamma: number, dx: number, dgamma: number, dbeta: number, sums: number, rows: number, width: number, epsilon: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (its heap and tensor table). */
@@ -253,11 +256,6 @@ const reluBackwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
   return out;
 };
 
-/** The heap as floats, read after any allocation (an allocation can grow it and replace the buffer). */
-function heapFloats(backend: WasmBackendInternals): Float32Array {
-  return (backend.wasm as { HEAPF32: Float32Array }).HEAPF32;
-}
-
 function layerNormShape(kernel: string, x: tf.TensorInfo, gamma: tf.TensorInfo): [number, number] {
   const [rows, width] = x.shape as [number, number];
   if (x.dtype !== 'float32' || x.shape.length !== 2 || gamma.shape.length !== 1 || gamma.shape[0] !== width) {
@@ -273,25 +271,15 @@ const layerNormKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const [rows, width] = layerNormShape(SCALE_LAYER_NORM, x, gamma);
   const wasm = backend as unknown as WasmBackendInternals;
   const out = wasm.makeOutput([rows, width], 'float32');
-  const heap = heapFloats(wasm);
-  const [px, pg, pb, po] = [x, gamma, beta, out].map((t) => offsetOf(wasm, t) >>> 2) as [number, number, number, number];
-  for (let r = 0; r < rows; r++) {
-    const row = px + r * width;
-    let mean = 0;
-    for (let j = 0; j < width; j++) mean += heap[row + j] as number;
-    mean /= width;
-    let variance = 0;
-    for (let j = 0; j < width; j++) variance += ((heap[row + j] as number) - mean) ** 2;
-    const rstd = 1 / Math.sqrt(variance / width + epsilon);
-    for (let j = 0; j < width; j++) heap[po + r * width + j] = ((heap[row + j] as number) - mean) * rstd * (heap[pg + j] as number) + (heap[pb + j] as number);
-  }
+  exportsFor(wasm).layerNorm(offsetOf(wasm, x), offsetOf(wasm, gamma), offsetOf(wasm, beta), offsetOf(wasm, out), rows, width, epsilon);
   return out;
 };
 
 /**
  * LayerNorm's backward from x (the row statistics are recomputed: cheaper than saving them), with
  * `g = dy * gamma` and `xhat = (x - mean) rstd`: `dx = rstd (g - mean(g) - xhat mean(g xhat))`,
- * `dgamma = sum over rows of dy xhat`, `dbeta = sum over rows of dy`.
+ * `dgamma = sum over rows of dy xhat`, `dbeta = sum over rows of dy` (summed in float64 in a scratch
+ * buffer of 2 x width doubles).
  */
 const layerNormGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, x, gamma } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; gamma: tf.TensorInfo };
@@ -302,39 +290,10 @@ const layerNormGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const dx = wasm.makeOutput([rows, width], 'float32');
   const dgamma = wasm.makeOutput([width], 'float32');
   const dbeta = wasm.makeOutput([width], 'float32');
-  const heap = heapFloats(wasm);
-  const [pdy, px, pg, pdx, pdg, pdb] = [dy, x, gamma, dx, dgamma, dbeta].map((t) => offsetOf(wasm, t) >>> 2) as [number, number, number, number, number, number];
-  const xhat = new Float64Array(width);
-  const dgammaSum = new Float64Array(width);
-  const dbetaSum = new Float64Array(width);
-  for (let r = 0; r < rows; r++) {
-    const row = r * width;
-    let mean = 0;
-    for (let j = 0; j < width; j++) mean += heap[px + row + j] as number;
-    mean /= width;
-    let variance = 0;
-    for (let j = 0; j < width; j++) variance += ((heap[px + row + j] as number) - mean) ** 2;
-    const rstd = 1 / Math.sqrt(variance / width + epsilon);
-    let gMean = 0;
-    let gXhatMean = 0;
-    for (let j = 0; j < width; j++) {
-      xhat[j] = ((heap[px + row + j] as number) - mean) * rstd;
-      const d = heap[pdy + row + j] as number;
-      const g = d * (heap[pg + j] as number);
-      gMean += g;
-      gXhatMean += g * (xhat[j] as number);
-      dgammaSum[j] = (dgammaSum[j] as number) + d * (xhat[j] as number);
-      dbetaSum[j] = (dbetaSum[j] as number) + d;
-    }
-    gMean /= width;
-    gXhatMean /= width;
-    for (let j = 0; j < width; j++) {
-      const g = (heap[pdy + row + j] as number) * (heap[pg + j] as number);
-      heap[pdx + row + j] = rstd * (g - gMean - (xhat[j] as number) * gXhatMean);
-    }
-  }
-  heap.set(Float32Array.from(dgammaSum), pdg);
-  heap.set(Float32Array.from(dbetaSum), pdb);
+  const sums = wasm.makeOutput([4 * width], 'float32');
+  const [pdy, px, pg, pdx, pdg, pdb, ps] = [dy, x, gamma, dx, dgamma, dbeta, sums].map((t) => offsetOf(wasm, t)) as [number, number, number, number, number, number, number];
+  exportsFor(wasm).layerNormBackward(pdy, px, pg, pdx, pdg, pdb, ps, rows, width, epsilon);
+  wasm.disposeData(sums.dataId);
   return [dx, dgamma, dbeta];
 };
 
@@ -348,25 +307,29 @@ function elementwiseOutput(kernel: string, x: tf.TensorInfo, backend: unknown, d
   return [wasm, wasm.makeOutput([...x.shape], 'float32')];
 }
 
-/** Exact GELU (erf by Abramowitz and Stegun 7.1.26, as tfjs's cpu backend). */
+/**
+ * Exact GELU (erf by Abramowitz and Stegun 7.1.26, as tfjs's cpu backend and `gelu.ts`). A second
+ * output holds `Phi(x) = 0.5 (1 + erf(x / sqrt 2))` per element as a float64 (two float32 slots
+ * each): the backward reuses it instead of evaluating erf again.
+ */
 const geluKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: tf.TensorInfo };
   const [wasm, out] = elementwiseOutput(SCALE_GELU, x, backend);
-  const heap = heapFloats(wasm);
-  const [px, po] = [offsetOf(wasm, x) >>> 2, offsetOf(wasm, out) >>> 2];
   const size = x.shape.reduce((a, b) => a * b, 1);
-  for (let i = 0; i < size; i++) heap[po + i] = gelu(heap[px + i] as number);
-  return out;
+  const phi = wasm.makeOutput([2 * size], 'float32');
+  exportsFor(wasm).gelu(offsetOf(wasm, x), offsetOf(wasm, out), offsetOf(wasm, phi), size);
+  return [out, phi];
 };
 
-/** GELU's backward, `dx = dy (Phi(x) + x phi(x))`. */
+/** GELU's backward, `dx = dy (Phi(x) + x phi(x))`, with `Phi(x)` from the forward's second output. */
 const geluGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
-  const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+  const { dy, x, phi } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; phi: tf.TensorInfo };
   const [wasm, dx] = elementwiseOutput(SCALE_GELU_GRAD, x, backend, dy);
-  const heap = heapFloats(wasm);
-  const [pdy, px, pdx] = [offsetOf(wasm, dy) >>> 2, offsetOf(wasm, x) >>> 2, offsetOf(wasm, dx) >>> 2];
   const size = x.shape.reduce((a, b) => a * b, 1);
-  for (let i = 0; i < size; i++) heap[pdx + i] = (heap[pdy + i] as number) * geluDerivative(heap[px + i] as number);
+  if (phi.dtype !== 'float32' || phi.shape.length !== 1 || phi.shape[0] !== 2 * size) {
+    throw new KernelInputError(SCALE_GELU_GRAD, `phi [${phi.shape}], x [${x.shape}]`, "the forward's Phi output, 2 float32 slots per element of x");
+  }
+  exportsFor(wasm).geluBackward(offsetOf(wasm, dy), offsetOf(wasm, x), offsetOf(wasm, phi), offsetOf(wasm, dx), size);
   return dx;
 };
 
@@ -447,7 +410,13 @@ function register(): void {
   registerGradient({
     kernelName: SCALE_GELU,
     inputsToSave: ['x'],
-    gradFunc: (dy, saved) => ({ x: () => tf.engine().runKernel(SCALE_GELU_GRAD, { dy: dy as tf.Tensor, x: saved[0] as tf.Tensor }) as tf.Tensor }),
+    outputsToSave: [false, true],
+    gradFunc: (dy, saved) => {
+      const [x, phi] = saved as [tf.Tensor, tf.Tensor];
+      // A kernel with several outputs gets one dy per output: the first output's is the one used.
+      const dOut = (Array.isArray(dy) ? dy[0] : dy) as tf.Tensor;
+      return { x: () => tf.engine().runKernel(SCALE_GELU_GRAD, { dy: dOut, x, phi }) as tf.Tensor };
+    },
   });
   registerGradient({
     kernelName: SCALE_SUM_ROWS,
@@ -489,7 +458,7 @@ export function layerNormOp(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1
 
 /** Exact GELU, `0.5 x (1 + erf(x / sqrt 2))` (PyTorch's default). */
 export function geluOp<T extends tf.Tensor>(x: T): T {
-  if (trainingKernelsActive()) return tf.engine().runKernel(SCALE_GELU, { x }) as T;
+  if (trainingKernelsActive()) return (tf.engine().runKernel(SCALE_GELU, { x }) as tf.Tensor[])[0] as T;
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as T;
 }
 

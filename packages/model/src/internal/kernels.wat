@@ -327,4 +327,251 @@
         (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))) (local.get $sum))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $tailLoop))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; LayerNorm and exact GELU, forward and backward, in float64 scalar code: the same operations in
+  ;; the same order as the plain-JavaScript loops they replace (and as `gelu.ts`, which the fast path
+  ;; keeps), so every output is the same float32, bit for bit; only the per-element cost changes.
+
+  ;; exp on both lanes of an f64x2: a port of FreeBSD's e_exp.c (fdlibm) as V8 ships it for
+  ;; Math.exp (base/ieee754.cc, with its exp(1) = E special case), operation for operation, so each
+  ;; lane is Math.exp's double. Branch-free: every path is computed and each lane takes its own.
+  ;; - |x| > 0.5 ln2: x = hi - lo = x - k ln2 with k = +-1 below 1.5 ln2, else trunc(x / ln2 +- 0.5);
+  ;; - c = x - x^2 (P1 + x^2 (P2 + ...)); k = 0: 1 - (x c / (c - 2) - x); else
+  ;;   (1 - ((lo - x c / (2 - c)) - hi)) 2^k, where x c / (2 - c) is exactly -(x c / (c - 2)) (IEEE
+  ;;   rounding is symmetric), so one quotient serves both; 2^k in two factors at the range's ends;
+  ;; - |x| < 2^-28: 1 + x; NaN: x + x; above the overflow threshold inf, below the underflow one 0.
+  (func $exp2 (param $x v128) (result v128)
+    (local $ax v128) (local $t v128) (local $hi v128) (local $lo v128) (local $xs v128) (local $tt v128)
+    (local $c v128) (local $q v128) (local $y v128) (local $k v128) (local $scaleA v128) (local $scaleB v128) (local $r v128)
+    (local.set $ax (f64x2.abs (local.get $x)))
+    (local.set $t (v128.bitselect
+      (v128.or (v128.const f64x2 1 1) (v128.and (local.get $x) (v128.const i64x2 0x8000000000000000 0x8000000000000000)))
+      (f64x2.trunc (f64x2.add
+        (f64x2.mul (v128.const f64x2 0x1.71547652b82fep+0 0x1.71547652b82fep+0) (local.get $x))
+        (v128.bitselect (v128.const f64x2 -0.5 -0.5) (v128.const f64x2 0.5 0.5) (i64x2.lt_s (local.get $x) (v128.const i64x2 0 0)))))
+      (f64x2.lt (local.get $ax) (v128.const f64x2 0x1.0a2b2p+0 0x1.0a2b2p+0))))
+    (local.set $hi (f64x2.sub (local.get $x) (f64x2.mul (local.get $t) (v128.const f64x2 0x1.62e42feep-1 0x1.62e42feep-1))))
+    (local.set $lo (f64x2.mul (local.get $t) (v128.const f64x2 0x1.a39ef35793c76p-33 0x1.a39ef35793c76p-33)))
+    (local.set $xs (v128.bitselect
+      (f64x2.sub (local.get $hi) (local.get $lo))
+      (local.get $x)
+      (f64x2.ge (local.get $ax) (v128.const f64x2 0x1.62e43p-2 0x1.62e43p-2))))
+    (local.set $tt (f64x2.mul (local.get $xs) (local.get $xs)))
+    (local.set $c (f64x2.sub (local.get $xs) (f64x2.mul (local.get $tt)
+      (f64x2.add (v128.const f64x2 0x1.555555555553ep-3 0x1.555555555553ep-3) (f64x2.mul (local.get $tt)
+        (f64x2.add (v128.const f64x2 -0x1.6c16c16bebd93p-9 -0x1.6c16c16bebd93p-9) (f64x2.mul (local.get $tt)
+          (f64x2.add (v128.const f64x2 0x1.1566aaf25de2cp-14 0x1.1566aaf25de2cp-14) (f64x2.mul (local.get $tt)
+            (f64x2.add (v128.const f64x2 -0x1.bbd41c5d26bf1p-20 -0x1.bbd41c5d26bf1p-20) (f64x2.mul (local.get $tt) (v128.const f64x2 0x1.6376972bea4d0p-25 0x1.6376972bea4d0p-25))))))))))))
+    (local.set $q (f64x2.div (f64x2.mul (local.get $xs) (local.get $c)) (f64x2.sub (local.get $c) (v128.const f64x2 2 2))))
+    (local.set $y (f64x2.sub (v128.const f64x2 1 1) (f64x2.sub (f64x2.add (local.get $lo) (local.get $q)) (local.get $hi))))
+    ;; 2^k as (y 2^k) 1, (y 2) 2^1023 at k = 1024, (y 2^(k + 1000)) 2^-1000 below k = -1021.
+    (local.set $k (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $t))))
+    (local.set $scaleA (i64x2.shl (i64x2.add (local.get $k) (v128.const i64x2 1023 1023)) (i32.const 52)))
+    (local.set $scaleB (v128.const f64x2 1 1))
+    (local.set $scaleA (v128.bitselect (v128.const f64x2 2 2) (local.get $scaleA) (i64x2.eq (local.get $k) (v128.const i64x2 1024 1024))))
+    (local.set $scaleB (v128.bitselect (v128.const f64x2 0x1p+1023 0x1p+1023) (local.get $scaleB) (i64x2.eq (local.get $k) (v128.const i64x2 1024 1024))))
+    (local.set $scaleA (v128.bitselect
+      (i64x2.shl (i64x2.add (local.get $k) (v128.const i64x2 2023 2023)) (i32.const 52))
+      (local.get $scaleA)
+      (i64x2.lt_s (local.get $k) (v128.const i64x2 -1021 -1021))))
+    (local.set $scaleB (v128.bitselect (v128.const f64x2 0x1p-1000 0x1p-1000) (local.get $scaleB) (i64x2.lt_s (local.get $k) (v128.const i64x2 -1021 -1021))))
+    (local.set $r (v128.bitselect
+      (f64x2.mul (f64x2.mul (local.get $y) (local.get $scaleA)) (local.get $scaleB))
+      (f64x2.sub (v128.const f64x2 1 1) (f64x2.sub (local.get $q) (local.get $xs)))
+      (f64x2.ge (local.get $ax) (v128.const f64x2 0x1.62e43p-2 0x1.62e43p-2))))
+    (local.set $r (v128.bitselect (f64x2.add (v128.const f64x2 1 1) (local.get $x)) (local.get $r) (f64x2.lt (local.get $ax) (v128.const f64x2 0x1p-28 0x1p-28))))
+    (local.set $r (v128.bitselect (v128.const f64x2 0x1.5bf0a8b145769p+1 0x1.5bf0a8b145769p+1) (local.get $r) (f64x2.eq (local.get $x) (v128.const f64x2 1 1))))
+    (local.set $r (v128.bitselect (v128.const f64x2 inf inf) (local.get $r) (f64x2.gt (local.get $x) (v128.const f64x2 0x1.62e42fefa39efp+9 0x1.62e42fefa39efp+9))))
+    (local.set $r (v128.bitselect (v128.const f64x2 0 0) (local.get $r) (f64x2.lt (local.get $x) (v128.const f64x2 -0x1.74910d52d3051p+9 -0x1.74910d52d3051p+9))))
+    (v128.bitselect (f64x2.add (local.get $x) (local.get $x)) (local.get $r) (f64x2.ne (local.get $x) (local.get $x))))
+
+  ;; erf by Abramowitz and Stegun 7.1.26 on both lanes, as `gelu.ts`'s erf.
+  (func $erf2 (param $x v128) (result v128)
+    (local $t v128) (local $y v128)
+    (local.set $t (f64x2.div (v128.const f64x2 1 1) (f64x2.add (v128.const f64x2 1 1) (f64x2.mul (v128.const f64x2 0.3275911 0.3275911) (f64x2.abs (local.get $x))))))
+    (local.set $y (f64x2.sub (v128.const f64x2 1 1) (f64x2.mul
+      (f64x2.mul (local.get $t)
+        (f64x2.add (v128.const f64x2 0.254829592 0.254829592) (f64x2.mul (local.get $t)
+          (f64x2.add (v128.const f64x2 -0.284496736 -0.284496736) (f64x2.mul (local.get $t)
+            (f64x2.add (v128.const f64x2 1.421413741 1.421413741) (f64x2.mul (local.get $t)
+              (f64x2.add (v128.const f64x2 -1.453152027 -1.453152027) (f64x2.mul (local.get $t) (v128.const f64x2 1.061405429 1.061405429))))))))))
+      (call $exp2 (f64x2.mul (f64x2.neg (local.get $x)) (local.get $x))))))
+    (v128.bitselect (f64x2.neg (local.get $y)) (local.get $y) (f64x2.lt (local.get $x) (v128.const f64x2 0 0))))
+
+  ;; GELU's backward, dy (Phi(x) + x phi(x)), of the float32s dy and x in the low lanes, given Phi(x)
+  ;; in float64 as the forward computed it.
+  (func $geluBackward2 (param $dy v128) (param $v v128) (param $phi v128) (result v128)
+    (local.set $v (f64x2.promote_low_f32x4 (local.get $v)))
+    (f32x4.demote_f64x2_zero (f64x2.mul
+      (f64x2.promote_low_f32x4 (local.get $dy))
+      (f64x2.add (local.get $phi)
+        (f64x2.mul (f64x2.mul (local.get $v) (v128.const f64x2 0x1.9884533d43651p-2 0x1.9884533d43651p-2))
+          (call $exp2 (f64x2.mul (f64x2.mul (v128.const f64x2 -0.5 -0.5) (local.get $v)) (local.get $v))))))))
+
+  ;; out[i] = GELU(x[i]) = 0.5 x (1 + erf(x / sqrt 2)) for `size` floats, two at a time in float64;
+  ;; phi[i] = Phi(x[i]) in float64 (8 bytes each), the erf term the backward reuses.
+  (func (export "gelu")
+    (param $x i32) (param $out i32) (param $phi i32) (param $size i32)
+    (local $end i32) (local $v v128) (local $e v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $size) (i32.const -2)) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (local.set $v (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x))))
+        (local.set $e (call $erf2 (f64x2.mul (local.get $v) (v128.const f64x2 0x1.6a09e667f3bcdp-1 0x1.6a09e667f3bcdp-1))))
+        (v128.store64_lane 0 (local.get $out) (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.mul (v128.const f64x2 0.5 0.5) (local.get $v)) (f64x2.add (v128.const f64x2 1 1) (local.get $e)))))
+        (v128.store (local.get $phi) (f64x2.mul (v128.const f64x2 0.5 0.5) (f64x2.add (v128.const f64x2 1 1) (local.get $e))))
+        (local.set $x (i32.add (local.get $x) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $phi (i32.add (local.get $phi) (i32.const 16)))
+        (br $next)))
+    (if (i32.and (local.get $size) (i32.const 1))
+      (then
+        (local.set $v (f64x2.promote_low_f32x4 (v128.load32_zero (local.get $x))))
+        (local.set $e (call $erf2 (f64x2.mul (local.get $v) (v128.const f64x2 0x1.6a09e667f3bcdp-1 0x1.6a09e667f3bcdp-1))))
+        (v128.store32_lane 0 (local.get $out) (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.mul (v128.const f64x2 0.5 0.5) (local.get $v)) (f64x2.add (v128.const f64x2 1 1) (local.get $e)))))
+        (v128.store64_lane 0 (local.get $phi) (f64x2.mul (v128.const f64x2 0.5 0.5) (f64x2.add (v128.const f64x2 1 1) (local.get $e)))))))
+
+  ;; dx[i] = dy[i] GELU'(x[i]) for `size` floats, two at a time in float64, from the forward's phi.
+  (func (export "geluBackward")
+    (param $dy i32) (param $x i32) (param $phi i32) (param $dx i32) (param $size i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $size) (i32.const -2)) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (v128.store64_lane 0 (local.get $dx)
+          (call $geluBackward2 (v128.load64_zero (local.get $dy)) (v128.load64_zero (local.get $x)) (v128.load (local.get $phi))))
+        (local.set $x (i32.add (local.get $x) (i32.const 8)))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 8)))
+        (local.set $phi (i32.add (local.get $phi) (i32.const 16)))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 8)))
+        (br $next)))
+    (if (i32.and (local.get $size) (i32.const 1))
+      (then (v128.store32_lane 0 (local.get $dx)
+        (call $geluBackward2 (v128.load32_zero (local.get $dy)) (v128.load32_zero (local.get $x)) (v128.load64_zero (local.get $phi)))))))
+
+  ;; A row's mean and 1 / sqrt(biased variance + eps), two-pass in float64, into $rowMean and $rowRstd.
+  (global $rowMean (mut f64) (f64.const 0))
+  (global $rowRstd (mut f64) (f64.const 0))
+  (func $rowStatistics (param $row i32) (param $width i32) (param $eps f64)
+    (local $j i32) (local $mean f64) (local $variance f64) (local $d f64)
+    (block $meanDone
+      (loop $meanLoop
+        (br_if $meanDone (i32.ge_u (local.get $j) (local.get $width)))
+        (local.set $mean (f64.add (local.get $mean) (f64.promote_f32 (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $meanLoop)))
+    (local.set $mean (f64.div (local.get $mean) (f64.convert_i32_u (local.get $width))))
+    (local.set $j (i32.const 0))
+    (block $varDone
+      (loop $varLoop
+        (br_if $varDone (i32.ge_u (local.get $j) (local.get $width)))
+        (local.set $d (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))) (local.get $mean)))
+        (local.set $variance (f64.add (local.get $variance) (f64.mul (local.get $d) (local.get $d))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $varLoop)))
+    (global.set $rowMean (local.get $mean))
+    (global.set $rowRstd (f64.div (f64.const 1)
+      (f64.sqrt (f64.add (f64.div (local.get $variance) (f64.convert_i32_u (local.get $width))) (local.get $eps))))))
+
+  ;; out = (x - mean) rstd gamma + beta per row of an R x W row-major x.
+  (func (export "layerNorm")
+    (param $x i32) (param $gamma i32) (param $beta i32) (param $out i32) (param $rows i32) (param $width i32) (param $eps f64)
+    (local $r i32) (local $j i32) (local $rowBytes i32) (local $offset i32) (local $mean f64) (local $rstd f64)
+    (local.set $rowBytes (i32.shl (local.get $width) (i32.const 2)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (call $rowStatistics (local.get $x) (local.get $width) (local.get $eps))
+        (local.set $mean (global.get $rowMean))
+        (local.set $rstd (global.get $rowRstd))
+        (local.set $j (i32.const 0))
+        (block $colsDone
+          (loop $colLoop
+            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $width)))
+            (local.set $offset (i32.shl (local.get $j) (i32.const 2)))
+            (f32.store (i32.add (local.get $out) (local.get $offset)) (f32.demote_f64 (f64.add
+              (f64.mul
+                (f64.mul (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $offset)))) (local.get $mean)) (local.get $rstd))
+                (f64.promote_f32 (f32.load (i32.add (local.get $gamma) (local.get $offset)))))
+              (f64.promote_f32 (f32.load (i32.add (local.get $beta) (local.get $offset)))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $colLoop)))
+        (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
+        (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; LayerNorm's backward from x (row statistics recomputed), with g = dy gamma and
+  ;; xhat = (x - mean) rstd: dx = rstd (g - mean(g) - xhat mean(g xhat)); dgamma = sum over rows of
+  ;; dy xhat, dbeta = sum over rows of dy, accumulated in float64 in $sums (2 W doubles of scratch).
+  (func (export "layerNormBackward")
+    (param $dy i32) (param $x i32) (param $gamma i32) (param $dx i32) (param $dgamma i32) (param $dbeta i32) (param $sums i32)
+    (param $rows i32) (param $width i32) (param $eps f64)
+    (local $r i32) (local $j i32) (local $rowBytes i32) (local $offset i32) (local $p i32)
+    (local $mean f64) (local $rstd f64) (local $xhat f64) (local $d f64) (local $g f64) (local $gMean f64) (local $gXhatMean f64)
+    (local.set $rowBytes (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $j (i32.const 0))
+    (block $zeroDone
+      (loop $zeroLoop
+        (br_if $zeroDone (i32.ge_u (local.get $j) (i32.shl (local.get $width) (i32.const 1))))
+        (f64.store (i32.add (local.get $sums) (i32.shl (local.get $j) (i32.const 3))) (f64.const 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $zeroLoop)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (call $rowStatistics (local.get $x) (local.get $width) (local.get $eps))
+        (local.set $mean (global.get $rowMean))
+        (local.set $rstd (global.get $rowRstd))
+        (local.set $gMean (f64.const 0))
+        (local.set $gXhatMean (f64.const 0))
+        (local.set $j (i32.const 0))
+        (block $colsDone
+          (loop $colLoop
+            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $width)))
+            (local.set $offset (i32.shl (local.get $j) (i32.const 2)))
+            (local.set $xhat (f64.mul (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $offset)))) (local.get $mean)) (local.get $rstd)))
+            (local.set $d (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $offset)))))
+            (local.set $g (f64.mul (local.get $d) (f64.promote_f32 (f32.load (i32.add (local.get $gamma) (local.get $offset))))))
+            (local.set $gMean (f64.add (local.get $gMean) (local.get $g)))
+            (local.set $gXhatMean (f64.add (local.get $gXhatMean) (f64.mul (local.get $g) (local.get $xhat))))
+            (local.set $p (i32.add (local.get $sums) (i32.shl (local.get $j) (i32.const 3))))
+            (f64.store (local.get $p) (f64.add (f64.load (local.get $p)) (f64.mul (local.get $d) (local.get $xhat))))
+            (local.set $p (i32.add (local.get $p) (i32.shl (local.get $width) (i32.const 3))))
+            (f64.store (local.get $p) (f64.add (f64.load (local.get $p)) (local.get $d)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $colLoop)))
+        (local.set $gMean (f64.div (local.get $gMean) (f64.convert_i32_u (local.get $width))))
+        (local.set $gXhatMean (f64.div (local.get $gXhatMean) (f64.convert_i32_u (local.get $width))))
+        (local.set $j (i32.const 0))
+        (block $dxDone
+          (loop $dxLoop
+            (br_if $dxDone (i32.ge_u (local.get $j) (local.get $width)))
+            (local.set $offset (i32.shl (local.get $j) (i32.const 2)))
+            (local.set $xhat (f64.mul (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $offset)))) (local.get $mean)) (local.get $rstd)))
+            (local.set $g (f64.mul
+              (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $offset))))
+              (f64.promote_f32 (f32.load (i32.add (local.get $gamma) (local.get $offset))))))
+            (f32.store (i32.add (local.get $dx) (local.get $offset)) (f32.demote_f64 (f64.mul (local.get $rstd)
+              (f64.sub (f64.sub (local.get $g) (local.get $gMean)) (f64.mul (local.get $xhat) (local.get $gXhatMean))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $dxLoop)))
+        (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
+        (local.set $dy (i32.add (local.get $dy) (local.get $rowBytes)))
+        (local.set $dx (i32.add (local.get $dx) (local.get $rowBytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop)))
+    (local.set $j (i32.const 0))
+    (block $outDone
+      (loop $outLoop
+        (br_if $outDone (i32.ge_u (local.get $j) (local.get $width)))
+        (local.set $p (i32.add (local.get $sums) (i32.shl (local.get $j) (i32.const 3))))
+        (f32.store (i32.add (local.get $dgamma) (i32.shl (local.get $j) (i32.const 2))) (f32.demote_f64 (f64.load (local.get $p))))
+        (f32.store (i32.add (local.get $dbeta) (i32.shl (local.get $j) (i32.const 2)))
+          (f32.demote_f64 (f64.load (i32.add (local.get $p) (i32.shl (local.get $width) (i32.const 3))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $outLoop))))
 )
