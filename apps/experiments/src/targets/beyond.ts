@@ -15,8 +15,12 @@ export const BEYOND_NODES = [16, 32, 48, 256, 1024] as const;
 const QUICK_NODES = [16, 32, 48] as const;
 /** Real workflows: N = 16, 48 and 256 (their episodes are 10x longer than the paper workload's). */
 export const BEYOND_REAL_NODES = [16, 48, 256] as const;
-/** Cluster sizes of the generalization sets. */
+/** Cluster sizes of the generalization sets (`--quick`: 16 only). */
 export const SHIFT_NODES = [16, 256] as const;
+
+function shiftNodesOf(budget: { quick: boolean }): readonly number[] {
+  return budget.quick ? [16] : SHIFT_NODES;
+}
 
 /**
  * Regimes exploration picked for confirmation, besides the paper's (empty until an exploration's
@@ -102,7 +106,7 @@ export function beyondTables(context: TableContext): Table[] {
   );
   const shifts = rowsFor(
     context,
-    SHIFTS.flatMap((shift) => SHIFT_NODES.map((nodes) => ({ set: `beyond-${shift.id}`, nodes, label: `${shift.label}, N=${nodes}` }))),
+    SHIFTS.flatMap((shift) => shiftNodesOf(context.budget).map((nodes) => ({ set: `beyond-${shift.id}`, nodes, label: `${shift.label}, N=${nodes}` }))),
   );
   const tables: Table[] = [
     {
@@ -116,7 +120,7 @@ export function beyondTables(context: TableContext): Table[] {
     {
       id: 'beyond-shift',
       title: 'Generalization beyond N: tier mix and load per server changed at test time, mean response time (s)',
-      notes: notes(context, `The paper-regime runs (trained at N=16 on the paper's 2:5:1 tiers and load) meet another tier mix or another load per server at test time only, at N=${SHIFT_NODES.join(' and ')}.`),
+      notes: notes(context, `The paper-regime runs (trained at N=16 on the paper's 2:5:1 tiers and load) meet another tier mix or another load per server at test time only, at N=${shiftNodesOf(context.budget).join(' and ')}.`),
       columns: comparisonColumns(HEURISTIC_SUITE, OPTIONS),
       rows: shifts.rows,
       claims: shifts.claims,
@@ -145,7 +149,7 @@ function planBeyond(plan: JobPlan): void {
   const nodes = budget.quick ? QUICK_NODES : BEYOND_NODES;
   for (const regime of [PAPER_REGIME, ...PICKED_REGIMES]) plan.compare({ ...common, regime, nodes, evaluationSet: `beyond-${regime.id}` });
   for (const shift of SHIFTS) {
-    for (const n of SHIFT_NODES) plan.compare({ ...common, regime: PAPER_REGIME, nodes: [n], evaluationSet: `beyond-${shift.id}`, evaluationEnv: shift.env(n) });
+    for (const n of shiftNodesOf(budget)) plan.compare({ ...common, regime: PAPER_REGIME, nodes: [n], evaluationSet: `beyond-${shift.id}`, evaluationEnv: shift.env(n) });
   }
   if (workload !== null) {
     plan.compare({
