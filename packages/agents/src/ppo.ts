@@ -279,23 +279,30 @@ export class PPO extends BaseAgent {
       }
     }
     const shards = cuts.map((positions): ShardArrays => {
-      const rows = positions.map((p) => batchIndices[p] as number);
-      const batch = batchObservations(
-        rows.map((i) => rollout.observations[i] as ObservationLike),
-        this.network.config.taskFeatures,
-        this.network.config.serverFeatures,
-      );
+      const count = positions.length;
+      const observations: ObservationLike[] = new Array(count);
+      const actions = new Int32Array(count);
+      const oldLogProbs = new Float32Array(count);
+      const shardAdvantages = new Float32Array(count);
+      const returns = new Float32Array(count);
+      for (let r = 0; r < count; r++) {
+        const p = positions[r] as number;
+        const i = batchIndices[p] as number;
+        observations[r] = rollout.observations[i] as ObservationLike;
+        actions[r] = rollout.actions[i] as number;
+        oldLogProbs[r] = rollout.logProbs[i] as number;
+        shardAdvantages[r] = advantages[p] as number;
+        returns[r] = rollout.returns[i] as number;
+      }
+      const batch = batchObservations(observations, this.network.config.taskFeatures, this.network.config.serverFeatures);
       return {
         batch,
         // Each observation's own action index, as the batch's column (the same index in a paper batch).
-        actions: batchActions(
-          batch,
-          rows.map((i) => rollout.actions[i] as number),
-        ),
-        oldLogProbs: Float32Array.from(rows, (i) => rollout.logProbs[i] as number),
-        advantages: Float32Array.from(positions, (p) => advantages[p] as number),
-        returns: Float32Array.from(rows, (i) => rollout.returns[i] as number),
-        weight: rows.length / batchIndices.length,
+        actions: batchActions(batch, actions),
+        oldLogProbs,
+        advantages: shardAdvantages,
+        returns,
+        weight: count / batchIndices.length,
       };
     });
     const { gradients, diagnostics } = this.gradients.compute(shards, epoch, this.optimizer.parameters);

@@ -108,8 +108,8 @@ export function batchObservations(observations: readonly ObservationLike[], task
     if (obs.servers.length !== obs.n * serverFeatures) {
       throw new ObservationLayoutError(`observation ${b}`, 'servers', `n * ${serverFeatures} = ${obs.n * serverFeatures} values`, `${obs.servers.length}`);
     }
-    task.set(obs.task, b * taskFeatures);
-    servers.set(obs.servers, b * n * serverFeatures);
+    copyInto(task, b * taskFeatures, obs.task, 0, taskFeatures);
+    copyInto(servers, b * n * serverFeatures, obs.servers, 0, obs.n * serverFeatures);
     present?.fill(1, b * n, b * n + obs.n);
     counts[b] = obs.n;
   }
@@ -119,6 +119,11 @@ export function batchObservations(observations: readonly ObservationLike[], task
     return { size, n, task, servers, present, mask, counts };
   }
   return { size, n, task, servers, present, counts, ...extendedFields(observations, n, taskFeatures) };
+}
+
+/** `target[at..at + count) = source[from..from + count)`. */
+function copyInto(target: Float32Array, at: number, source: Float32Array, from: number, count: number): void {
+  for (let i = 0; i < count; i++) target[at + i] = source[from + i] as number;
 }
 
 /** The candidate, pair, global and defer fields and the mask of a batch with issue 14's fields. */
@@ -132,7 +137,8 @@ function extendedFields(observations: readonly ObservationLike[], n: number, tas
   if (pairFeatures !== 0 && pairFeatures !== 1) throw new ObservationLayoutError('observation 0', 'pairs', 'k * n * pairFeatures values with pairFeatures 0 or 1', `${first.pairs?.length}`);
   let k = 1;
   const candidates = new Int32Array(size);
-  observations.forEach((obs, b) => {
+  for (let b = 0; b < size; b++) {
+    const obs = observations[b] as ObservationLike;
     const rowK = obs.k ?? 1;
     if (!Number.isInteger(rowK) || rowK < 1) throw new ObservationLayoutError(`observation ${b}`, 'k', 'an integer >= 1', `${rowK}`);
     if ((obs.defer === true) !== defer) throw new ObservationLayoutError(`observation ${b}`, 'defer', `${defer} (as observation 0)`, `${obs.defer}`);
@@ -146,23 +152,27 @@ function extendedFields(observations: readonly ObservationLike[], n: number, tas
     if (obs.mask.length !== actions) throw new ObservationLayoutError(`observation ${b}`, 'mask', `k * n${defer ? ' + 1' : ''} = ${actions} entries`, `${obs.mask.length}`);
     candidates[b] = rowK;
     if (rowK > k) k = rowK;
-  });
+  }
   const actions = actionCount(k, n, defer);
   const tasks = new Float32Array(size * k * taskFeatures);
   const mask = new Uint8Array(size * actions);
   const pairs = new Float32Array(size * k * n * pairFeatures);
   const global = new Float32Array(size * globalFeatures);
-  observations.forEach((obs, b) => {
+  // Index loops rather than subarray + set: a few values per copy, where a view per copy costs more.
+  for (let b = 0; b < size; b++) {
+    const obs = observations[b] as ObservationLike;
     const rowK = candidates[b] as number;
     const rowN = obs.n;
-    tasks.set(obs.tasks ?? obs.task, b * k * taskFeatures);
+    copyInto(tasks, b * k * taskFeatures, obs.tasks ?? obs.task, 0, rowK * taskFeatures);
+    const rowMask = obs.mask;
     for (let c = 0; c < rowK; c++) {
-      mask.set(obs.mask.subarray(c * rowN, (c + 1) * rowN), b * actions + c * n);
-      if (pairFeatures > 0) pairs.set((obs.pairs as Float32Array).subarray(c * rowN, (c + 1) * rowN), (b * k + c) * n);
+      const at = b * actions + c * n;
+      for (let j = 0; j < rowN; j++) mask[at + j] = rowMask[c * rowN + j] as number;
+      if (pairFeatures > 0) copyInto(pairs, (b * k + c) * n, obs.pairs as Float32Array, c * rowN, rowN);
     }
-    if (defer) mask[b * actions + k * n] = obs.mask[rowK * rowN] as number;
-    if (globalFeatures > 0) global.set(obs.global as Float32Array, b * globalFeatures);
-  });
+    if (defer) mask[b * actions + k * n] = rowMask[rowK * rowN] as number;
+    if (globalFeatures > 0) copyInto(global, b * globalFeatures, obs.global as Float32Array, 0, globalFeatures);
+  }
   return {
     mask,
     k,

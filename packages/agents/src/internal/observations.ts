@@ -1,17 +1,26 @@
 import type { ObservationLike } from '@scale/model';
 
-/** A copy that outlives the env step (for rollout and replay storage), issue 14's fields included. */
+/**
+ * A copy that outlives the env step (for rollout and replay storage), issue 14's fields included.
+ * Every copy of an issue-14 observation is one object literal with all nine keys (an absent field
+ * `undefined`, which every reader treats as absent): one shape for all rows, so batching reads them
+ * at monomorphic speed (built by spreading, the shapes varied and the reads went through slow lookups).
+ */
 export function copyObservation(obs: ObservationLike): ObservationLike {
-  const copy = { task: obs.task.slice(), servers: obs.servers.slice(), mask: obs.mask.slice(), n: obs.n };
   // A paper observation has none of the optional fields: its copy keeps the paper's four keys.
-  if (obs.k === undefined && obs.tasks === undefined && obs.pairs === undefined && obs.global === undefined && obs.defer === undefined) return copy;
+  if (obs.k === undefined && obs.tasks === undefined && obs.pairs === undefined && obs.global === undefined && obs.defer === undefined) {
+    return { task: obs.task.slice(), servers: obs.servers.slice(), mask: obs.mask.slice(), n: obs.n };
+  }
   return {
-    ...copy,
-    ...(obs.k === undefined ? {} : { k: obs.k }),
-    ...(obs.tasks === undefined ? {} : { tasks: obs.tasks.slice() }),
-    ...(obs.pairs === undefined ? {} : { pairs: obs.pairs.slice() }),
-    ...(obs.global === undefined ? {} : { global: obs.global.slice() }),
-    ...(obs.defer === undefined ? {} : { defer: obs.defer }),
+    task: obs.task.slice(),
+    servers: obs.servers.slice(),
+    mask: obs.mask.slice(),
+    n: obs.n,
+    k: obs.k,
+    tasks: obs.tasks?.slice(),
+    pairs: obs.pairs?.slice(),
+    global: obs.global?.slice(),
+    defer: obs.defer,
   };
 }
 

@@ -284,6 +284,40 @@ describe('SCALE-TS training kernels (wasm)', () => {
     }
   });
 
+  it('gradients keep their saved tensors without a copy (no Identity kernel), with tfjs\'s gradients and no leak', async () => {
+    const gradientsOn = async (backend: 'wasm' | 'cpu') => {
+      await useBackend(backend);
+      expect(trainingKernelsActive()).toBe(backend === 'wasm');
+      const w = tf.variable(tensorOf([6, 8], 21));
+      const b = tf.variable(tensorOf([8], 22));
+      const gamma = tf.variable(tensorOf([8], 23));
+      const x = tensorOf([5, 6], 24);
+      const before = tf.memory().numTensors;
+      const run = () =>
+        tf.tidy(() => {
+          const { grads } = tf.variableGrads(() => {
+            const h = tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
+            const normed = layerNormOp(tf.mul(h, h) as tf.Tensor2D, gamma as tf.Tensor1D, tf.zeros([8]), 1e-5);
+            return tf.sum(tf.mul(geluOp(normed), tf.add(h, 1)));
+          }, [w, b, gamma]);
+          return [w, b, gamma].map((v) => Array.from((grads[v.name] as tf.Tensor).dataSync()));
+        });
+      const profile = await tf.profile(() => void run());
+      const values = run();
+      expect(tf.memory().numTensors).toBe(before);
+      for (const v of [w, b, gamma, x]) v.dispose();
+      return { values, kernels: profile.kernelNames };
+    };
+    const cpu = await gradientsOn('cpu');
+    const wasm = await gradientsOn('wasm');
+    expect(cpu.kernels).toContain('Identity'); // tfjs's own saves
+    expect(wasm.kernels).not.toContain('Identity');
+    wasm.values.forEach((grad, i) => {
+      const expected = cpu.values[i] as number[];
+      grad.forEach((g, j) => expect(Math.abs(g - (expected[j] as number))).toBeLessThan(1e-4 * (1 + Math.abs(expected[j] as number))));
+    });
+  });
+
   it('is deterministic: the same inputs give the same bits', () => {
     tf.tidy(() => {
       const [a, b] = [tensorOf([64, 4, 16], 3), tensorOf([64, 16, 16], 4)];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { KernelInputError } from '../errors.js';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+import { shareSavedTensors } from './saved-tensors.js';
 
 /**
  * SCALE-TS's own tfjs kernels for the wasm backend:
@@ -343,6 +344,7 @@ function register(): void {
   const registerGradient = (config: tf.GradConfig): void => {
     if (tf.getGradient(config.kernelName) === undefined) tf.registerGradient(config);
   };
+  shareSavedTensors();
   registerKernel({ kernelName: SCALE_MAT_MUL, backendName: 'wasm', kernelFunc: matMulKernel });
   registerKernel({ kernelName: SCALE_SUM_ROWS, backendName: 'wasm', kernelFunc: sumRowsKernel });
   registerKernel({ kernelName: SCALE_DENSE, backendName: 'wasm', kernelFunc: denseKernel });
