@@ -314,7 +314,9 @@ describe('SCALE-TS training kernels (wasm)', () => {
     expect(wasm.kernels).not.toContain('Identity');
     wasm.values.forEach((grad, i) => {
       const expected = cpu.values[i] as number[];
-      grad.forEach((g, j) => expect(Math.abs(g - (expected[j] as number))).toBeLessThan(1e-4 * (1 + Math.abs(expected[j] as number))));
+      grad.forEach((g, j) => {
+        expect(Math.abs(g - (expected[j] as number))).toBeLessThan(1e-4 * (1 + Math.abs(expected[j] as number)));
+      });
     });
   });
 
