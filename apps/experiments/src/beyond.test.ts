@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { EpisodeResult, EvaluationSummary } from './evaluate.js';
 import type { EvaluationRecord } from './jobs.js';
-import { CONFIRMATION_SEED_BASE, type EvaluateJob, evaluationFile, FULL_BUDGET, QUICK_BUDGET, type TrainJob } from './plan.js';
+import { CONFIRMATION_SEED_BASE, type EvaluateJob, evaluationFile, HEURISTIC_SUITE, FULL_BUDGET, QUICK_BUDGET, type TrainJob } from './plan.js';
 import { boundCell, comparison, comparisonColumns, hindsightRecord, ResultStore } from './results.js';
 import { summarize } from './statistics.js';
 import { planJobs } from './targets.js';
 import { BEYOND_NODES, beyondTables, GOAL_FRACTION, SHIFTS } from './targets/beyond.js';
-import { EXPLORE_REGIMES, exploreTable, HEURISTIC_SUITE, OBJECTIVE_METHODS } from './targets/explore.js';
+import { EXPLORE_REGIMES, exploreTable, OBJECTIVE_METHODS } from './targets/explore.js';
 
 /** A stand-in record: episode e of `values` (seed base + e), each with headroom bound `bound`. */
 function record(values: readonly number[], options: { seedBase?: number; bound?: number } = {}): EvaluationRecord {
@@ -63,13 +63,13 @@ describe('headroom comparison', () => {
       records.set(evaluationFile(set, `crossattn-rt-seed${seed}`, 16), record(at(5.8 * 0.95 + 0.001 * seed)));
     }
     const context = { store: new ResultStore(records), seeds, budget: FULL_BUDGET, workload: null };
-    const options = { methods: OBJECTIVE_METHODS, headroom: { goalFraction: GOAL_FRACTION } };
+    const options = { methods: OBJECTIVE_METHODS, headroom: true, goalFraction: GOAL_FRACTION };
     const { cells, claims } = comparison(context, set, 16, ['eft', 'sjf'], 'paper, N=16', options);
     expect(Object.keys(cells).sort()).toEqual(comparisonColumns(['eft', 'sjf'], options).map((c) => c.key).sort());
     const bound = cells['bound'];
-    expect(bound !== null && bound !== 'pending' && bound !== undefined && bound.mean).toBe(3);
+    expect(bound !== null && bound !== 'pending' && bound?.mean).toBe(3);
     const vsHindsight = cells['scale-rt-vs-hindsight'];
-    expect(vsHindsight !== null && vsHindsight !== 'pending' && vsHindsight !== undefined && vsHindsight.mean).toBeLessThan(0);
+    expect(vsHindsight !== null && vsHindsight !== 'pending' && vsHindsight?.mean).toBeLessThan(0);
     const verdict = (text: string) => claims.find((c) => c.claim.startsWith(text))?.verdict;
     expect(verdict('scale-rt beats the best heuristic (sjf)')).toBe('effect detected');
     expect(verdict('scale-rt is at least 10% faster')).toBe('effect detected');

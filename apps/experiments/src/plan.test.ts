@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FULL_BUDGET, type Job, QUICK_BUDGET, resolveBudget, TABLE4_HEURISTICS } from './plan.js';
+import { FULL_BUDGET, type Job, QUICK_BUDGET, resolveBudget, HEURISTIC_SUITE } from './plan.js';
 import { expandTargets, planJobs } from './targets.js';
 import { REGIMES } from './targets/regimes.js';
 import { TABLE4_NODES } from './targets/table4.js';
@@ -13,7 +13,7 @@ describe('planJobs', () => {
     const jobs = planJobs({ ...options, targets: ['table3'] });
     expect(trains(jobs)).toHaveLength(6 * 2);
     expect(trains(jobs).every((j) => j.kind === 'train' && j.config.nodes === 16 && j.config.epochs === 1000)).toBe(true);
-    expect(evaluations(jobs)).toHaveLength(6 * 2 + TABLE4_HEURISTICS.length);
+    expect(evaluations(jobs)).toHaveLength(6 * 2 + HEURISTIC_SUITE.length);
     expect(evaluations(jobs).every((j) => j.kind === 'evaluate' && j.nodes === 16 && j.episodes === 30)).toBe(true);
   });
 
@@ -22,7 +22,7 @@ describe('planJobs', () => {
     const both = planJobs({ ...options, targets: ['table3', 'table4', 'table5', 'fig6'] });
     expect(trains(both)).toHaveLength(trains(table3).length);
     // Table 4 adds scale and crossattn per seed and the heuristics at the six other sizes.
-    expect(evaluations(both)).toHaveLength(evaluations(table3).length + (TABLE4_NODES.length - 1) * (2 * 2 + TABLE4_HEURISTICS.length));
+    expect(evaluations(both)).toHaveLength(evaluations(table3).length + (TABLE4_NODES.length - 1) * (2 * 2 + HEURISTIC_SUITE.length));
     expect(new Set(both.map((j) => j.id)).size).toBe(both.length);
   });
 

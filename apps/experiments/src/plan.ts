@@ -1,3 +1,4 @@
+import { POLICY_NAMES } from '@scale/sim';
 import { join } from 'node:path';
 import type { EnvConfigInput } from '@scale/env';
 import type { TrainConfigInput } from './train-config.js';
@@ -6,8 +7,11 @@ import type { TrainConfigInput } from './train-config.js';
 export const PAPER_METHODS = ['scale', 'crossattn', 'ppo', 'ppo-srr', 'dqn', 'sac'] as const;
 /** The methods compared zero-shot (Tables 4 and 5 and the comparisons with heuristics): SRR on and off, cross-attention. */
 export const ZERO_SHOT_METHODS = ['scale', 'crossattn'] as const;
-/** The heuristics of Tables 3 and 4, and of the elastic and real-workflow comparisons. */
-export const TABLE4_HEURISTICS = ['eft', 'fastest', 'round-robin', 'random'] as const;
+/**
+ * Every heuristic of `@scale/sim` (its `POLICY_NAMES`: the paper's four, best-fit, the classical list
+ * and batch schedulers and the queue-order rules): the suite every table compares the learned methods with.
+ */
+export const HEURISTIC_SUITE: readonly string[] = POLICY_NAMES;
 
 /** Env settings of a job: everything but the cluster size and the seed, which the job sets. */
 export type JobEnv = Omit<EnvConfigInput, 'nodes' | 'seed'>;

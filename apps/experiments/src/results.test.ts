@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EpisodeResult, EvaluationSummary } from './evaluate.js';
 import type { EvaluationRecord } from './jobs.js';
-import { evaluationFile, FULL_BUDGET } from './plan.js';
+import { evaluationFile, FULL_BUDGET, HEURISTIC_SUITE } from './plan.js';
 import { alignSamples, invalidActionsCell, ResultStore } from './results.js';
 import { summarize } from './statistics.js';
 import { regimesTable } from './targets/regimes.js';
@@ -148,15 +148,12 @@ describe('table5', () => {
 describe('regimesTable', () => {
   it('compares each learned method with the best heuristic of its row on the same episodes, as our question with our margin', () => {
     const records = new Map<string, EvaluationRecord>();
-    for (const [h, rt] of [
-      ['eft', 5],
-      ['fastest', 5],
-      ['best-fit', 4.5],
-      ['round-robin', 6],
-      ['random', 7],
-    ] as const) {
-      records.set(evaluationFile('load-1.5', h, 16), record(rt));
-    }
+    // The row's best heuristic is the best of the whole suite: here best-fit.
+    const responseTimes: Record<string, number> = { eft: 5, fastest: 5, 'best-fit': 4.5, 'round-robin': 6, random: 7 };
+    for (const h of HEURISTIC_SUITE) records.set(evaluationFile('load-1.5', h, 16), record(responseTimes[h] ?? 8));
+    // Until every heuristic of the suite has finished, the best heuristic (and so the question) is pending.
+    const partial = new Map([...records].filter(([file]) => !file.includes('sufferage')));
+    expect(regimesTable(context(partial)).rows.find((r) => r.label.startsWith('load x1.5'))?.cells['scale-vs-best']).toBe('pending');
     seeds.forEach((seed, k) => {
       records.set(evaluationFile('load-1.5', `scale-seed${seed}`, 16), record(4 + k * 0.01));
       records.set(evaluationFile('load-1.5', `crossattn-seed${seed}`, 16), record(4.6 + k * 0.01));

@@ -1,10 +1,10 @@
 import { makeCluster } from '@scale/sim';
 import { UsageError } from '../errors.js';
-import { CONFIRMATION_SEED_BASE, type JobEnv, type JobPlan, PAPER_REGIME, type Regime } from '../plan.js';
+import { CONFIRMATION_SEED_BASE, HEURISTIC_SUITE, type JobEnv, type JobPlan, PAPER_REGIME, type Regime } from '../plan.js';
 import { comparison, comparisonColumns, type ComparisonOptions, protocolNote, QUESTION_MARGIN_FRACTION, type TableContext, VERDICT_NOTE } from '../results.js';
 import type { Claim, Row, Table } from '../table.js';
 import { defineTarget } from '../target.js';
-import { HEURISTIC_SUITE, OBJECTIVE_INVALID_ACTION, OBJECTIVE_METHODS } from './explore.js';
+import { OBJECTIVE_INVALID_ACTION, OBJECTIVE_METHODS } from './explore.js';
 import { REAL_HORIZON } from './real.js';
 
 /** The goal the search is after (issue 15): a learned policy at least 10% faster than the best heuristic. */
@@ -72,7 +72,7 @@ export const SHIFTS: readonly Shift[] = [
   { id: 'load-1.25', label: 'load per server x1.25 (lambda_16 = 1.5625)', env: () => ({ lambda16: 1.5625 }) },
 ];
 
-const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_METHODS, headroom: { goalFraction: GOAL_FRACTION } };
+const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_METHODS, headroom: true, goalFraction: GOAL_FRACTION };
 
 function nodesOf(context: { budget: { quick: boolean } }): readonly number[] {
   return context.budget.quick ? QUICK_NODES : BEYOND_NODES;

@@ -1,5 +1,4 @@
-import { POLICY_NAMES } from '@scale/sim';
-import type { Regime } from '../plan.js';
+import { HEURISTIC_SUITE, type Regime } from '../plan.js';
 import { comparison, comparisonColumns, type ComparisonOptions, protocolNote, type TableContext } from '../results.js';
 import type { Row, Table } from '../table.js';
 import { defineTarget } from '../target.js';
@@ -10,8 +9,6 @@ import { REGIMES } from './regimes.js';
  * reward, queue-aware features, task-and-server actions and defer (`@scale/agents` presets).
  */
 export const OBJECTIVE_METHODS = ['scale-rt', 'crossattn-rt'] as const;
-/** Every heuristic of `@scale/sim`: the suite a learned scheduler must beat. */
-export const HEURISTIC_SUITE: readonly string[] = POLICY_NAMES;
 /** The objective-reward methods mask invalid actions (as Decima does): the paper's penalty would spend most of an untrained policy's steps on invalid pairs. */
 export const OBJECTIVE_INVALID_ACTION = 'mask' as const;
 
@@ -47,7 +44,7 @@ export const EXPLORE_REGIMES: readonly Regime[] = [
   { id: 'rt-scale-100', label: 'setting probe: the paper regime, response-time reward scale 100 (default 10)', env: { responseTimeScale: 100 } },
 ];
 
-const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_METHODS, headroom: { goalFraction: 0.1 } };
+const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_METHODS, headroom: true };
 
 /** The rule exploration uses to pick regimes for confirmation, fixed before its results were seen. */
 export const PICK_RULE =

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
-import { PAPER_REGIME, TABLE4_HEURISTICS, ZERO_SHOT_METHODS } from '../plan.js';
-import { comparison, comparisonColumns, protocolNote, QUESTION_MARGIN_FRACTION, type TableContext, VERDICT_NOTE } from '../results.js';
+import { PAPER_REGIME, HEURISTIC_SUITE, ZERO_SHOT_METHODS } from '../plan.js';
+import { comparison, comparisonColumns, HEADROOM, protocolNote, QUESTION_MARGIN_FRACTION, type TableContext, VERDICT_NOTE } from '../results.js';
 import type { Claim, Row, Table } from '../table.js';
 import { defineTarget } from '../target.js';
 import { REGIME_NODES } from './regimes.js';
@@ -16,7 +16,7 @@ export function realTable(context: TableContext): Table {
   const rows: Row[] = [];
   const claims: Claim[] = [];
   for (const nodes of REGIME_NODES) {
-    const { cells, claims: rowClaims } = comparison(context, 'real', nodes, TABLE4_HEURISTICS, `real workflows, N=${nodes}`);
+    const { cells, claims: rowClaims } = comparison(context, 'real', nodes, HEURISTIC_SUITE, `real workflows, N=${nodes}`, HEADROOM);
     rows.push({ label: `N=${nodes}`, source: 'ours', over: 'seeds and episodes', cells });
     claims.push(...rowClaims);
   }
@@ -29,7 +29,7 @@ export function realTable(context: TableContext): Table {
       `The questions' margin is ${100 * QUESTION_MARGIN_FRACTION}% of the best heuristic's mean response time (ours: a gain below it is too small to count). The best heuristic is the one with the lowest mean in the row, picked on the same episodes the question is tested on (the pick is not part of the bootstrap).`,
       VERDICT_NOTE,
     ],
-    columns: comparisonColumns(TABLE4_HEURISTICS),
+    columns: comparisonColumns(HEURISTIC_SUITE, HEADROOM),
     rows,
     claims,
   };
@@ -45,7 +45,7 @@ export const realTarget = defineTarget({
     plan.compare({
       regime: PAPER_REGIME,
       methods: ZERO_SHOT_METHODS,
-      heuristics: TABLE4_HEURISTICS,
+      heuristics: HEURISTIC_SUITE,
       nodes: REGIME_NODES,
       evaluationSet: 'real',
       evaluationEnv: { workload, horizon: budget.quick ? REAL_HORIZON.quick : REAL_HORIZON.full },

@@ -1,5 +1,5 @@
-import { type JobPlan, PAPER_REGIME, TABLE4_HEURISTICS, ZERO_SHOT_METHODS } from '../plan.js';
-import { heuristicCell, learnedCell, meanOf, pairedEffect, protocolNote, type TableContext, VERDICT_NOTE } from '../results.js';
+import { HEURISTIC_SUITE, type JobPlan, PAPER_REGIME, ZERO_SHOT_METHODS } from '../plan.js';
+import { boundCell, heuristicCell, hindsightRecord, learnedCell, meanOf, pairedEffect, protocolNote, type TableContext, VERDICT_NOTE } from '../results.js';
 import { probabilityOfImprovement, type SeedEpisodeValues } from '../statistics.js';
 import { bootstrapClaim, type CellValue, paperCell, type Row, type Table } from '../table.js';
 import { defineTarget } from '../target.js';
@@ -25,9 +25,15 @@ export function table4(context: TableContext): Table {
     rows.push({ label: method, source: 'ours', over: 'seeds and episodes', cells: Object.fromEntries(TABLE4_NODES.map((n) => [String(n), learnedCell(store.learned('paper', method, seeds, n), 'meanResponseTime')])) });
     rows.push({ label: method, source: 'paper', over: '', cells: Object.fromEntries(TABLE4_NODES.map((n) => [String(n), paperCell(TABLE4_PAPER[method]?.[n])])) });
   }
-  for (const heuristic of TABLE4_HEURISTICS) {
+  for (const heuristic of HEURISTIC_SUITE) {
     rows.push({ label: `${heuristic} (heuristic)`, source: 'ours', over: 'episodes', cells: Object.fromEntries(TABLE4_NODES.map((n) => [String(n), heuristicCell(store.get('paper', heuristic, n), 'meanResponseTime')])) });
   }
+  const hindsightAt = (n: number): CellValue => {
+    const record = hindsightRecord(HEURISTIC_SUITE.map((h) => store.get('paper', h, n)));
+    return record === null ? 'pending' : heuristicCell(record, 'meanResponseTime');
+  };
+  rows.push({ label: 'best heuristic in hindsight (per episode)', source: 'ours', over: 'episodes', cells: Object.fromEntries(TABLE4_NODES.map((n) => [String(n), hindsightAt(n)])) });
+  rows.push({ label: 'lower bound (per episode)', source: 'ours', over: 'episodes', cells: Object.fromEntries(TABLE4_NODES.map((n) => [String(n), boundCell(store.get('paper', HEURISTIC_SUITE[0] as string, n))])) });
   const reductionEffect = (n: number) =>
     pairedEffect(
       [store.learned('paper', 'scale', seeds, n), store.learned('paper', 'crossattn', seeds, n)],
@@ -89,7 +95,7 @@ export function table4(context: TableContext): Table {
 
 /** Trains scale and crossattn at N=16 and evaluates them and the heuristics at every Table 4 size (Table 5 reads the same jobs). */
 export function planZeroShot(plan: JobPlan): void {
-  plan.compare({ regime: PAPER_REGIME, methods: ZERO_SHOT_METHODS, heuristics: TABLE4_HEURISTICS, nodes: TABLE4_NODES });
+  plan.compare({ regime: PAPER_REGIME, methods: ZERO_SHOT_METHODS, heuristics: HEURISTIC_SUITE, nodes: TABLE4_NODES });
 }
 
 /** Table 4: zero-shot response times from N=16 to 1024, and SRR's reduction. */
