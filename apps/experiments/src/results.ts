@@ -231,9 +231,15 @@ export function hindsightRecord(records: readonly (EpisodeRecord | undefined)[])
   return { summary: { episodes: shared.sort((a, b) => a - b).map((seed) => best.get(seed) as EpisodeResult) } };
 }
 
-/** The mean per-episode headroom bound of a record's episodes (bootstrap over episodes); `not recorded` for files that predate it. */
-export function boundCell(record: EpisodeRecord | undefined): CellValue {
-  if (record === undefined) return 'pending';
+/**
+ * The mean per-episode headroom bound (bootstrap over episodes), read from the first finished record
+ * that recorded it (every policy of a row runs the same episodes, so they all have the same bound);
+ * `not recorded` when every finished one predates it, pending when none has finished.
+ */
+export function boundCell(records: readonly (EpisodeRecord | undefined)[]): CellValue {
+  const finished = records.filter((r) => r !== undefined);
+  if (finished.length === 0) return 'pending';
+  const record = finished.find((r) => r.summary.episodes.every((e) => e.bound !== undefined)) ?? (finished[0] as EpisodeRecord);
   if (record.summary.episodes.some((e) => e.bound === undefined)) return { mean: Number.NaN, ci95: null, n: 0, note: 'not recorded' };
   const aligned = alignSamples([[record]], (e) => e.bound as number);
   if (aligned === null) return 'pending';
@@ -268,7 +274,7 @@ export function comparison(
     : null;
   const hindsight = options.headroom === true ? hindsightRecord(finished.map((c) => c.record)) : null;
   if (options.headroom === true) {
-    cells['bound'] = boundCell(finished[0]?.record);
+    cells['bound'] = boundCell(finished.map((c) => c.record));
     cells['hindsight'] = hindsight === null ? 'pending' : heuristicCell(hindsight, 'meanResponseTime');
   }
   const claims: Claim[] = [];

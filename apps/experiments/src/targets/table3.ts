@@ -70,7 +70,7 @@ export function table3(context: TableContext): Table {
     over: 'episodes',
     cells: { response: pointCell(hindsightResponse), 'response-episodes': intervalCell(hindsightResponse), 'response-iqm': iqmCell(hindsightResponse) },
   });
-  const bound = boundCell(store.get('paper', HEURISTIC_SUITE[0] as string, 16));
+  const bound = boundCell(HEURISTIC_SUITE.map((h) => store.get('paper', h, 16)));
   rows.push({ label: 'lower bound (per episode)', source: 'ours', over: 'episodes', cells: { response: pointCell(bound), 'response-episodes': intervalCell(bound), 'response-iqm': iqmCell(bound) } });
   const others = PAPER_METHODS.filter((m) => m !== 'scale');
   const completed = pairedEffect(
