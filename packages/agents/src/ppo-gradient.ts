@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type Network, type ObservationBatch, batchTensors, packTensors } from '@scale/model';
+import { type Network, type ObservationBatch, batchTensors, packTensors, weightedSum } from '@scale/model';
 import { type MomentsData, type SrrConfig, combineMoments, momentsOf, srrGradient } from '@scale/srr';
 import { ppoLossGradient } from './ppo-loss.js';
 
@@ -150,7 +150,7 @@ export function ppoShardGradients(network: Network, shard: ShardArrays | readonl
         diagnostics.entropy += weighted.entropy;
         diagnostics.approxKl += weighted.approxKl;
         diagnostics.clipFraction += weighted.clipFraction;
-        const term = tf.add(tf.sum(tf.mul(logits, tf.tensor2d(ppo.logitGradient, logits.shape))), tf.sum(tf.mul(value, tf.tensor1d(ppo.valueGradient)))) as tf.Scalar;
+        const term = tf.add(weightedSum(logits, ppo.logitGradient), weightedSum(value, ppo.valueGradient)) as tf.Scalar;
         surrogate = surrogate === null ? term : (tf.add(surrogate, term) as tf.Scalar);
         scored.push(out.candidateFeatures);
       });
@@ -172,7 +172,7 @@ export function ppoShardGradients(network: Network, shard: ShardArrays | readonl
         for (const rows of scored) {
           const part = srr.gradient.subarray(offset, offset + rows.size);
           offset += rows.size;
-          surrogate = tf.add(surrogate as tf.Scalar, tf.sum(tf.mul(rows, tf.tensor2d(part, rows.shape)))) as tf.Scalar;
+          surrogate = tf.add(surrogate as tf.Scalar, weightedSum(rows, part)) as tf.Scalar;
         }
       }
       // 3. Backpropagate: d surrogate / d parameters = d loss / d parameters.

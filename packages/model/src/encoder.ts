@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchTensors } from './batch.js';
 import type { ModelConfig } from './config.js';
 import { ObservationLayoutError, ServerCountMismatchError } from './errors.js';
-import { geluOp, matMul, segmentMatMul, segmentOuter } from './internal/kernels.js';
+import { geluOp, maskedHeadSum, matMul, segmentMatMul, segmentOuter } from './internal/kernels.js';
 import { createDense, createLayerNorm, createMlp, dense, layerNorm, mlp, placeRows } from './internal/ops.js';
 import type { ParameterStore } from './params.js';
 
@@ -141,8 +141,8 @@ export class CrossAttentionEncoder implements Encoder {
       // Folded keys: row (query, h) is W_k,h q_h / sqrt(d_head), so scores = G E^T.
       const pooled = pool(matMul(qHeads, this.params.get(`${p}/key/w`), false, true));
       // Head h keeps its own slice of pooled_h W_v; summing over heads concatenates them.
-      const perHead = tf.reshape(matMul(pooled, this.params.get(`${p}/value/w`)), [rows, H, d]);
-      const heads = tf.add(tf.sum(tf.mul(perHead, this.headMask), 1), this.params.get(`${p}/value/b`)) as tf.Tensor2D;
+      const perHead = tf.reshape(matMul(pooled, this.params.get(`${p}/value/w`)), [rows, H, d]) as tf.Tensor3D;
+      const heads = tf.add(maskedHeadSum(perHead, this.headMask), this.params.get(`${p}/value/b`)) as tf.Tensor2D;
       x = layerNorm(tf.add(x, dense(heads, this.params, `${p}/out`)), this.params, `${p}/ln1`);
       const ffn = dense(geluOp(dense(x, this.params, `${p}/ffn1`)), this.params, `${p}/ffn2`);
       x = layerNorm(tf.add(x, ffn), this.params, `${p}/ln2`);

@@ -27,4 +27,5 @@ export {
 export type { NamedArray } from './checkpoint.js';
 export { CheckpointError, KernelInputError, ObservationLayoutError, ServerCountMismatchError } from './errors.js';
 export { PackedAdam, packTensors } from './optimizer.js';
+export { weightedSum } from './weighted-sum.js';
 export type { AdamOptions, AdamState, AdamStepResult } from './optimizer.js';

@@ -15,6 +15,7 @@ import {
   geluOp,
   kernelsFor,
   layerNormOp,
+  maskedHeadSum,
   matMul,
   matMulShape,
   segmentMatMul,
@@ -252,10 +253,10 @@ describe('SCALE-TS training kernels (wasm)', () => {
     tf.tidy(() => {
       const x = tf.tensor1d(values);
       const dy = tf.tensor1d(dyValues);
-      const [y, phi] = tf.engine().runKernel(SCALE_GELU, { x }) as tf.Tensor[];
-      const forward = (y as tf.Tensor).dataSync();
+      const phi = tf.zeros([2 * count]);
+      const forward = (tf.engine().runKernel(SCALE_GELU, { x, phi }) as tf.Tensor).dataSync();
       expect(Array.from(geluOp(x).dataSync())).toEqual(Array.from(forward));
-      const backward = tf.engine().runKernel(SCALE_GELU_GRAD, { dy, x, phi: phi as tf.Tensor }) as tf.Tensor;
+      const backward = tf.engine().runKernel(SCALE_GELU_GRAD, { dy, x, phi }) as tf.Tensor;
       const expectedForward = Float32Array.from(values, (v) => gelu(v));
       const expectedBackward = Float32Array.from(values, (v, i) => (dyValues[i] as number) * geluDerivative(v));
       expect(new Uint32Array(Float32Array.from(forward).buffer)).toEqual(new Uint32Array(canonicalNaN(expectedForward, forward).buffer));
@@ -318,6 +319,21 @@ describe('SCALE-TS training kernels (wasm)', () => {
         expect(Math.abs(g - (expected[j] as number))).toBeLessThan(1e-4 * (1 + Math.abs(expected[j] as number)));
       });
     });
+  });
+
+  it('maskedHeadSum and its gradient give tfjs\'s mul and sum over heads, bit for bit', () => {
+    tf.tidy(() => {
+      const x = tensorOf([37, 4, 16], 31) as tf.Tensor3D;
+      const mask = tf.tensor2d(Float32Array.from({ length: 64 }, (_, i) => (Math.floor(i / 16) === Math.floor((i % 16) / 4) ? 1 : 0)), [4, 16]);
+      const weights = tensorOf([37, 16], 32);
+      const composite = (v: tf.Tensor) => tf.sum(tf.mul(v, mask), 1);
+      expect(Array.from(maskedHeadSum(x, mask).dataSync())).toEqual(Array.from(composite(x).dataSync()));
+      const grad = (f: (v: tf.Tensor) => tf.Tensor) => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(f(v), weights)))(x);
+      expect(Array.from(grad((v) => maskedHeadSum(v as tf.Tensor3D, mask)).dataSync())).toEqual(Array.from(grad(composite).dataSync()));
+    });
+    expect(() => tf.tidy(() => maskedHeadSum(tf.zeros([2, 4, 16]), tf.zeros([3, 16])))).toThrow(
+      'ScaleMaskedHeadSum: x [2,4,16], mask [3,16]: a float32 rank-3 x (rows, heads, width) and a mask of (heads, width)',
+    );
   });
 
   it('is deterministic: the same inputs give the same bits', () => {

@@ -23,6 +23,8 @@ export const SCALE_GELU = 'ScaleGelu';
 export const SCALE_GELU_GRAD = 'ScaleGeluGrad';
 export const SCALE_SEGMENT_MAT_MUL = 'ScaleSegmentMatMul';
 export const SCALE_SEGMENT_OUTER = 'ScaleSegmentOuter';
+export const SCALE_MASKED_HEAD_SUM = 'ScaleMaskedHeadSum';
+export const SCALE_MASKED_HEAD_SUM_GRAD = 'ScaleMaskedHeadSumGrad';
 
 interface KernelExports {
   matmulRows(a: number, b: number, out: number, batch: number, m: number, k: number, n: number, aBatch: number, bBatch: number, aRow: number, aCol: number): void;
@@ -309,28 +311,88 @@ function elementwiseOutput(kernel: string, x: tf.TensorInfo, backend: unknown, d
 }
 
 /**
- * Exact GELU (erf by Abramowitz and Stegun 7.1.26, as tfjs's cpu backend and `gelu.ts`). A second
- * output holds `Phi(x) = 0.5 (1 + erf(x / sqrt 2))` per element as a float64 (two float32 slots
- * each): the backward reuses it instead of evaluating erf again.
+ * Exact GELU (erf by Abramowitz and Stegun 7.1.26, as tfjs's cpu backend and `gelu.ts`). The input
+ * `phi`, a scratch tensor `geluOp` makes for this call alone (2 float32 slots per element), receives
+ * `Phi(x) = 0.5 (1 + erf(x / sqrt 2))` per element as a float64: the backward reuses it instead of
+ * evaluating erf again. (An input rather than a second output: tfjs's backprop would hand the
+ * gradient a zero tensor for an output no loss reads, allocated and uploaded every step.)
  */
 const geluKernel: tf.KernelFunc = ({ inputs, backend }) => {
-  const { x } = inputs as { x: tf.TensorInfo };
+  const { x, phi } = inputs as { x: tf.TensorInfo; phi: tf.TensorInfo };
   const [wasm, out] = elementwiseOutput(SCALE_GELU, x, backend);
   const size = x.shape.reduce((a, b) => a * b, 1);
-  const phi = wasm.makeOutput([2 * size], 'float32');
+  checkPhi(SCALE_GELU, phi, x, size);
   exportsFor(wasm).gelu(offsetOf(wasm, x), offsetOf(wasm, out), offsetOf(wasm, phi), size);
-  return [out, phi];
+  return out;
 };
 
-/** GELU's backward, `dx = dy (Phi(x) + x phi(x))`, with `Phi(x)` from the forward's second output. */
+function checkPhi(kernel: string, phi: tf.TensorInfo, x: tf.TensorInfo, size: number): void {
+  if (phi.dtype !== 'float32' || phi.shape.length !== 1 || phi.shape[0] !== 2 * size) {
+    throw new KernelInputError(kernel, `phi [${phi.shape}], x [${x.shape}]`, 'a float32 phi of 2 slots per element of x');
+  }
+}
+
+/** GELU's backward, `dx = dy (Phi(x) + x phi(x))`, with `Phi(x)` as the forward left it in `phi`. */
 const geluGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { dy, x, phi } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; phi: tf.TensorInfo };
   const [wasm, dx] = elementwiseOutput(SCALE_GELU_GRAD, x, backend, dy);
   const size = x.shape.reduce((a, b) => a * b, 1);
-  if (phi.dtype !== 'float32' || phi.shape.length !== 1 || phi.shape[0] !== 2 * size) {
-    throw new KernelInputError(SCALE_GELU_GRAD, `phi [${phi.shape}], x [${x.shape}]`, "the forward's Phi output, 2 float32 slots per element of x");
-  }
+  checkPhi(SCALE_GELU_GRAD, phi, x, size);
   exportsFor(wasm).geluBackward(offsetOf(wasm, dy), offsetOf(wasm, x), offsetOf(wasm, phi), offsetOf(wasm, dx), size);
+  return dx;
+};
+
+/** The heap as floats, read after any allocation (an allocation can grow it and replace the buffer). */
+function heapFloats(backend: WasmBackendInternals): Float32Array {
+  return (backend.wasm as { HEAPF32: Float32Array }).HEAPF32;
+}
+
+function maskedHeadShape(kernel: string, x: tf.TensorInfo, mask: tf.TensorInfo): [number, number, number] {
+  const [rows, heads, width] = x.shape as [number, number, number];
+  if (x.dtype !== 'float32' || mask.dtype !== 'float32' || x.shape.length !== 3 || mask.shape.length !== 2 || mask.shape[0] !== heads || mask.shape[1] !== width) {
+    throw new KernelInputError(kernel, `x [${x.shape}], mask [${mask.shape}]`, 'a float32 rank-3 x (rows, heads, width) and a mask of (heads, width)');
+  }
+  return [rows, heads, width];
+}
+
+/**
+ * `out[r, i] = sum over h of x[r, h, i] mask[h, i]` in float32, h in order from +0: the values of
+ * `tf.sum(tf.mul(x, mask), 1)` as tfjs-wasm computes them, in one kernel (the attention's heads
+ * recombined: head h keeps its own slice of its projection).
+ */
+const maskedHeadSumKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const { x, mask } = inputs as { x: tf.TensorInfo; mask: tf.TensorInfo };
+  const [rows, heads, width] = maskedHeadShape(SCALE_MASKED_HEAD_SUM, x, mask);
+  const wasm = backend as unknown as WasmBackendInternals;
+  const out = wasm.makeOutput([rows, width], 'float32');
+  const heap = heapFloats(wasm);
+  const [px, pm, po] = [x, mask, out].map((t) => offsetOf(wasm, t) >>> 2) as [number, number, number];
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < width; i++) {
+      let sum = 0;
+      for (let h = 0; h < heads; h++) sum = Math.fround(sum + Math.fround((heap[px + (r * heads + h) * width + i] as number) * (heap[pm + h * width + i] as number)));
+      heap[po + r * width + i] = sum;
+    }
+  }
+  return out;
+};
+
+/** Its backward with respect to x: `dx[r, h, i] = dy[r, i] mask[h, i]`. */
+const maskedHeadSumGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const { dy, x, mask } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; mask: tf.TensorInfo };
+  const [rows, heads, width] = maskedHeadShape(SCALE_MASKED_HEAD_SUM_GRAD, x, mask);
+  if (dy.dtype !== 'float32' || dy.shape.length !== 2 || dy.shape[0] !== rows || dy.shape[1] !== width) {
+    throw new KernelInputError(SCALE_MASKED_HEAD_SUM_GRAD, `dy [${dy.shape}], x [${x.shape}]`, 'a float32 dy of (rows, width)');
+  }
+  const wasm = backend as unknown as WasmBackendInternals;
+  const dx = wasm.makeOutput([rows, heads, width], 'float32');
+  const heap = heapFloats(wasm);
+  const [pdy, pm, pdx] = [dy, mask, dx].map((t) => offsetOf(wasm, t) >>> 2) as [number, number, number];
+  for (let r = 0; r < rows; r++) {
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < width; i++) heap[pdx + (r * heads + h) * width + i] = (heap[pdy + r * width + i] as number) * (heap[pm + h * width + i] as number);
+    }
+  }
   return dx;
 };
 
@@ -355,6 +417,17 @@ function register(): void {
   registerKernel({ kernelName: SCALE_GELU_GRAD, backendName: 'wasm', kernelFunc: geluGradKernel });
   registerKernel({ kernelName: SCALE_SEGMENT_MAT_MUL, backendName: 'wasm', kernelFunc: segmentMatMulKernel });
   registerKernel({ kernelName: SCALE_SEGMENT_OUTER, backendName: 'wasm', kernelFunc: segmentOuterKernel });
+  registerKernel({ kernelName: SCALE_MASKED_HEAD_SUM, backendName: 'wasm', kernelFunc: maskedHeadSumKernel });
+  registerKernel({ kernelName: SCALE_MASKED_HEAD_SUM_GRAD, backendName: 'wasm', kernelFunc: maskedHeadSumGradKernel });
+  registerGradient({
+    kernelName: SCALE_MASKED_HEAD_SUM,
+    inputsToSave: ['x', 'mask'],
+    gradFunc: (dy, saved) => {
+      const [x, mask] = saved as [tf.Tensor, tf.Tensor];
+      // The mask is a constant of the encoder (no gradient is asked of it).
+      return { x: () => tf.engine().runKernel(SCALE_MASKED_HEAD_SUM_GRAD, { dy: dy as tf.Tensor, x, mask }) as tf.Tensor };
+    },
+  });
   registerGradient({
     kernelName: SCALE_SEGMENT_MAT_MUL,
     inputsToSave: ['a', 'b'],
@@ -411,13 +484,10 @@ function register(): void {
   });
   registerGradient({
     kernelName: SCALE_GELU,
-    inputsToSave: ['x'],
-    outputsToSave: [false, true],
+    inputsToSave: ['x', 'phi'],
     gradFunc: (dy, saved) => {
       const [x, phi] = saved as [tf.Tensor, tf.Tensor];
-      // A kernel with several outputs gets one dy per output: the first output's is the one used.
-      const dOut = (Array.isArray(dy) ? dy[0] : dy) as tf.Tensor;
-      return { x: () => tf.engine().runKernel(SCALE_GELU_GRAD, { dy: dOut, x, phi }) as tf.Tensor };
+      return { x: () => tf.engine().runKernel(SCALE_GELU_GRAD, { dy: dy as tf.Tensor, x, phi }) as tf.Tensor };
     },
   });
   registerGradient({
@@ -444,6 +514,15 @@ export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeA = fal
   return tf.matMul(a, b, transposeA, transposeB) as T;
 }
 
+/**
+ * `sum over h of x[:, h, :] mask[h, :]` (rows x heads x width to rows x width), `mask` a constant:
+ * one SCALE-TS kernel each way on wasm (the same float32 values as tfjs's), tfjs's mul and sum elsewhere.
+ */
+export function maskedHeadSum(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
+  if (trainingKernelsActive()) return tf.engine().runKernel(SCALE_MASKED_HEAD_SUM, { x, mask }) as tf.Tensor2D;
+  return tf.sum(tf.mul(x, mask), 1) as tf.Tensor2D;
+}
+
 /** The sum over rows of a matrix (`tf.sum(x, 0)`): a bias gradient. */
 export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
   if (trainingKernelsActive()) return tf.engine().runKernel(SCALE_SUM_ROWS, { x }) as tf.Tensor1D;
@@ -460,7 +539,12 @@ export function layerNormOp(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1
 
 /** Exact GELU, `0.5 x (1 + erf(x / sqrt 2))` (PyTorch's default). */
 export function geluOp<T extends tf.Tensor>(x: T): T {
-  if (trainingKernelsActive()) return (tf.engine().runKernel(SCALE_GELU, { x }) as tf.Tensor[])[0] as T;
+  if (trainingKernelsActive()) {
+    // Uninitialised: the kernel writes every slot before anything reads it.
+    const backend = tf.backend() as unknown as WasmBackendInternals;
+    const phi = tf.engine().makeTensorFromTensorInfo(backend.makeOutput([2 * x.size], 'float32'));
+    return tf.engine().runKernel(SCALE_GELU, { x, phi }) as T;
+  }
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as T;
 }
 
