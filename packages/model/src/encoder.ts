@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchTensors } from './batch.js';
 import type { ModelConfig } from './config.js';
 import { ObservationLayoutError, ServerCountMismatchError } from './errors.js';
-import { geluOp, maskedHeadSum, matMul, segmentMatMul, segmentOuter } from './internal/kernels.js';
+import { geluOp, headSpread, maskedHeadSum, matMul, segmentMatMul, segmentOuter } from './internal/kernels.js';
 import { createDense, createLayerNorm, createMlp, dense, layerNorm, mlp, placeRows } from './internal/ops.js';
 import type { ParameterStore } from './params.js';
 
@@ -137,7 +137,7 @@ export class CrossAttentionEncoder implements Encoder {
       const p = `encoder/block${k}`;
       const q = dense(x, this.params, `${p}/query`);
       // Per head, the scaled query placed on its own slice: rows x H x d.
-      const qHeads = tf.reshape(tf.mul(tf.expandDims(q, 1), this.headSelector), [rows * H, d]) as tf.Tensor2D;
+      const qHeads = tf.reshape(headSpread(q, this.headSelector), [rows * H, d]) as tf.Tensor2D;
       // Folded keys: row (query, h) is W_k,h q_h / sqrt(d_head), so scores = G E^T.
       const pooled = pool(matMul(qHeads, this.params.get(`${p}/key/w`), false, true));
       // Head h keeps its own slice of pooled_h W_v; summing over heads concatenates them.

@@ -13,6 +13,7 @@ import {
   SCALE_LAYER_NORM_GRAD,
   denseOp,
   geluOp,
+  headSpread,
   kernelsFor,
   layerNormOp,
   maskedHeadSum,
@@ -321,19 +322,33 @@ describe('SCALE-TS training kernels (wasm)', () => {
     });
   });
 
-  it('maskedHeadSum and its gradient give tfjs\'s mul and sum over heads, bit for bit', () => {
-    tf.tidy(() => {
-      const x = tensorOf([37, 4, 16], 31) as tf.Tensor3D;
-      const mask = tf.tensor2d(Float32Array.from({ length: 64 }, (_, i) => (Math.floor(i / 16) === Math.floor((i % 16) / 4) ? 1 : 0)), [4, 16]);
-      const weights = tensorOf([37, 16], 32);
-      const composite = (v: tf.Tensor) => tf.sum(tf.mul(v, mask), 1);
-      expect(Array.from(maskedHeadSum(x, mask).dataSync())).toEqual(Array.from(composite(x).dataSync()));
-      const grad = (f: (v: tf.Tensor) => tf.Tensor) => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(f(v), weights)))(x);
-      expect(Array.from(grad((v) => maskedHeadSum(v as tf.Tensor3D, mask)).dataSync())).toEqual(Array.from(grad(composite).dataSync()));
-    });
+  it("maskedHeadSum and headSpread and their gradients give tfjs's mul and sum over heads, bit for bit", () => {
+    // Widths through the kernels' 4-column and one-column paths.
+    for (const [rows, heads, width] of [
+      [37, 4, 16],
+      [5, 3, 7],
+    ] as const) {
+      tf.tidy(() => {
+        const x = tensorOf([rows, heads, width], 31) as tf.Tensor3D;
+        const q = tensorOf([rows, width], 33) as tf.Tensor2D;
+        const mask = tf.tensor2d(
+          Float32Array.from({ length: heads * width }, (_, i) => (Math.floor(i / width) === Math.floor(((i % width) * heads) / width) ? 0.5 : 0)),
+          [heads, width],
+        );
+        const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+        const grad = (f: (v: tf.Tensor) => tf.Tensor, at: tf.Tensor, weights: tf.Tensor) => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(f(v), weights)))(at);
+        const sum = (v: tf.Tensor) => tf.sum(tf.mul(v, mask), 1);
+        expect(bits(maskedHeadSum(x, mask))).toEqual(bits(sum(x)));
+        expect(bits(grad((v) => maskedHeadSum(v as tf.Tensor3D, mask), x, tensorOf([rows, width], 32)))).toEqual(bits(grad(sum, x, tensorOf([rows, width], 32))));
+        const spread = (v: tf.Tensor) => tf.mul(tf.expandDims(v, 1), mask);
+        expect(bits(headSpread(q, mask))).toEqual(bits(spread(q)));
+        expect(bits(grad((v) => headSpread(v as tf.Tensor2D, mask), q, tensorOf([rows, heads, width], 34)))).toEqual(bits(grad(spread, q, tensorOf([rows, heads, width], 34))));
+      });
+    }
     expect(() => tf.tidy(() => maskedHeadSum(tf.zeros([2, 4, 16]), tf.zeros([3, 16])))).toThrow(
-      'ScaleMaskedHeadSum: x [2,4,16], mask [3,16]: a float32 rank-3 x (rows, heads, width) and a mask of (heads, width)',
+      'ScaleMaskedHeadSum: x [2,4,16], mask [3,16]: a float32 x of (rows, heads, width) for a mask of (heads, width)',
     );
+    expect(() => tf.tidy(() => headSpread(tf.zeros([2, 8]), tf.zeros([3, 16])))).toThrow('ScaleHeadSpread: x [2,8], mask [3,16]: a float32 x of (rows, width) for a mask of (heads, width)');
   });
 
   it('is deterministic: the same inputs give the same bits', () => {

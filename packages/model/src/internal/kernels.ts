@@ -24,7 +24,7 @@ export const SCALE_GELU_GRAD = 'ScaleGeluGrad';
 export const SCALE_SEGMENT_MAT_MUL = 'ScaleSegmentMatMul';
 export const SCALE_SEGMENT_OUTER = 'ScaleSegmentOuter';
 export const SCALE_MASKED_HEAD_SUM = 'ScaleMaskedHeadSum';
-export const SCALE_MASKED_HEAD_SUM_GRAD = 'ScaleMaskedHeadSumGrad';
+export const SCALE_HEAD_SPREAD = 'ScaleHeadSpread';
 
 interface KernelExports {
   matmulRows(a: number, b: number, out: number, batch: number, m: number, k: number, n: number, aBatch: number, bBatch: number, aRow: number, aCol: number): void;
@@ -37,6 +37,8 @@ interface KernelExports {
   geluBackward(dy: number, x: number, phi: number, dx: number, size: number): void;
   layerNorm(x: number, gamma: number, beta: number, out: number, rows: number, width: number, epsilon: number): void;
   layerNormBackward(dy: number, x: number, gamma: number, dx: number, dgamma: number, dbeta: number, sums: number, rows: number, width: number, epsilon: number): void;
+  maskedHeadSum(x: number, mask: number, out: number, rows: number, heads: number, width: number): void;
+  headSpread(x: number, mask: number, out: number, rows: number, heads: number, width: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (its heap and tensor table). */
@@ -342,58 +344,44 @@ const geluGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
   return dx;
 };
 
-/** The heap as floats, read after any allocation (an allocation can grow it and replace the buffer). */
-function heapFloats(backend: WasmBackendInternals): Float32Array {
-  return (backend.wasm as { HEAPF32: Float32Array }).HEAPF32;
-}
-
-function maskedHeadShape(kernel: string, x: tf.TensorInfo, mask: tf.TensorInfo): [number, number, number] {
-  const [rows, heads, width] = x.shape as [number, number, number];
-  if (x.dtype !== 'float32' || mask.dtype !== 'float32' || x.shape.length !== 3 || mask.shape.length !== 2 || mask.shape[0] !== heads || mask.shape[1] !== width) {
-    throw new KernelInputError(kernel, `x [${x.shape}], mask [${mask.shape}]`, 'a float32 rank-3 x (rows, heads, width) and a mask of (heads, width)');
-  }
-  return [rows, heads, width];
+function headMaskShape(kernel: string, mask: tf.TensorInfo): [number, number] {
+  if (mask.dtype !== 'float32' || mask.shape.length !== 2) throw new KernelInputError(kernel, `mask [${mask.shape}] ${mask.dtype}`, 'a float32 mask of (heads, width)');
+  return mask.shape as [number, number];
 }
 
 /**
  * `out[r, i] = sum over h of x[r, h, i] mask[h, i]` in float32, h in order from +0: the values of
  * `tf.sum(tf.mul(x, mask), 1)` as tfjs-wasm computes them, in one kernel (the attention's heads
- * recombined: head h keeps its own slice of its projection).
+ * recombined: head h keeps its own slice of its projection). Its gradient is `headSpread`.
  */
 const maskedHeadSumKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { x, mask } = inputs as { x: tf.TensorInfo; mask: tf.TensorInfo };
-  const [rows, heads, width] = maskedHeadShape(SCALE_MASKED_HEAD_SUM, x, mask);
+  const [heads, width] = headMaskShape(SCALE_MASKED_HEAD_SUM, mask);
+  if (x.dtype !== 'float32' || x.shape.length !== 3 || x.shape[1] !== heads || x.shape[2] !== width) {
+    throw new KernelInputError(SCALE_MASKED_HEAD_SUM, `x [${x.shape}], mask [${mask.shape}]`, 'a float32 x of (rows, heads, width) for a mask of (heads, width)');
+  }
+  const rows = x.shape[0] as number;
   const wasm = backend as unknown as WasmBackendInternals;
   const out = wasm.makeOutput([rows, width], 'float32');
-  const heap = heapFloats(wasm);
-  const [px, pm, po] = [x, mask, out].map((t) => offsetOf(wasm, t) >>> 2) as [number, number, number];
-  for (let r = 0; r < rows; r++) {
-    for (let i = 0; i < width; i++) {
-      let sum = 0;
-      for (let h = 0; h < heads; h++) sum = Math.fround(sum + Math.fround((heap[px + (r * heads + h) * width + i] as number) * (heap[pm + h * width + i] as number)));
-      heap[po + r * width + i] = sum;
-    }
-  }
+  exportsFor(wasm).maskedHeadSum(offsetOf(wasm, x), offsetOf(wasm, mask), offsetOf(wasm, out), rows, heads, width);
   return out;
 };
 
-/** Its backward with respect to x: `dx[r, h, i] = dy[r, i] mask[h, i]`. */
-const maskedHeadSumGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
-  const { dy, x, mask } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; mask: tf.TensorInfo };
-  const [rows, heads, width] = maskedHeadShape(SCALE_MASKED_HEAD_SUM_GRAD, x, mask);
-  if (dy.dtype !== 'float32' || dy.shape.length !== 2 || dy.shape[0] !== rows || dy.shape[1] !== width) {
-    throw new KernelInputError(SCALE_MASKED_HEAD_SUM_GRAD, `dy [${dy.shape}], x [${x.shape}]`, 'a float32 dy of (rows, width)');
+/**
+ * `out[r, h, i] = x[r, i] mask[h, i]`: the values of `tf.mul(tf.expandDims(x, 1), mask)`, in one
+ * kernel (the attention's query placed on each head's slice). Its gradient is `maskedHeadSum`.
+ */
+const headSpreadKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const { x, mask } = inputs as { x: tf.TensorInfo; mask: tf.TensorInfo };
+  const [heads, width] = headMaskShape(SCALE_HEAD_SPREAD, mask);
+  if (x.dtype !== 'float32' || x.shape.length !== 2 || x.shape[1] !== width) {
+    throw new KernelInputError(SCALE_HEAD_SPREAD, `x [${x.shape}], mask [${mask.shape}]`, 'a float32 x of (rows, width) for a mask of (heads, width)');
   }
+  const rows = x.shape[0] as number;
   const wasm = backend as unknown as WasmBackendInternals;
-  const dx = wasm.makeOutput([rows, heads, width], 'float32');
-  const heap = heapFloats(wasm);
-  const [pdy, pm, pdx] = [dy, mask, dx].map((t) => offsetOf(wasm, t) >>> 2) as [number, number, number];
-  for (let r = 0; r < rows; r++) {
-    for (let h = 0; h < heads; h++) {
-      for (let i = 0; i < width; i++) heap[pdx + (r * heads + h) * width + i] = (heap[pdy + r * width + i] as number) * (heap[pm + h * width + i] as number);
-    }
-  }
-  return dx;
+  const out = wasm.makeOutput([rows, heads, width], 'float32');
+  exportsFor(wasm).headSpread(offsetOf(wasm, x), offsetOf(wasm, mask), offsetOf(wasm, out), rows, heads, width);
+  return out;
 };
 
 function register(): void {
@@ -418,15 +406,17 @@ function register(): void {
   registerKernel({ kernelName: SCALE_SEGMENT_MAT_MUL, backendName: 'wasm', kernelFunc: segmentMatMulKernel });
   registerKernel({ kernelName: SCALE_SEGMENT_OUTER, backendName: 'wasm', kernelFunc: segmentOuterKernel });
   registerKernel({ kernelName: SCALE_MASKED_HEAD_SUM, backendName: 'wasm', kernelFunc: maskedHeadSumKernel });
-  registerKernel({ kernelName: SCALE_MASKED_HEAD_SUM_GRAD, backendName: 'wasm', kernelFunc: maskedHeadSumGradKernel });
+  registerKernel({ kernelName: SCALE_HEAD_SPREAD, backendName: 'wasm', kernelFunc: headSpreadKernel });
+  // Each is the other's gradient; the mask is a constant of the encoder (no gradient is asked of it).
   registerGradient({
     kernelName: SCALE_MASKED_HEAD_SUM,
-    inputsToSave: ['x', 'mask'],
-    gradFunc: (dy, saved) => {
-      const [x, mask] = saved as [tf.Tensor, tf.Tensor];
-      // The mask is a constant of the encoder (no gradient is asked of it).
-      return { x: () => tf.engine().runKernel(SCALE_MASKED_HEAD_SUM_GRAD, { dy: dy as tf.Tensor, x, mask }) as tf.Tensor };
-    },
+    inputsToSave: ['mask'],
+    gradFunc: (dy, saved) => ({ x: () => headSpread(dy as tf.Tensor2D, saved[0] as tf.Tensor2D) }),
+  });
+  registerGradient({
+    kernelName: SCALE_HEAD_SPREAD,
+    inputsToSave: ['mask'],
+    gradFunc: (dy, saved) => ({ x: () => maskedHeadSum(dy as tf.Tensor3D, saved[0] as tf.Tensor2D) }),
   });
   registerGradient({
     kernelName: SCALE_SEGMENT_MAT_MUL,
@@ -521,6 +511,15 @@ export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeA = fal
 export function maskedHeadSum(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
   if (trainingKernelsActive()) return tf.engine().runKernel(SCALE_MASKED_HEAD_SUM, { x, mask }) as tf.Tensor2D;
   return tf.sum(tf.mul(x, mask), 1) as tf.Tensor2D;
+}
+
+/**
+ * `x[:, None, :] mask` (rows x width to rows x heads x width), `mask` a constant: one SCALE-TS kernel
+ * each way on wasm (the same float32 values as tfjs's), tfjs's expandDims and mul elsewhere.
+ */
+export function headSpread(x: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D {
+  if (trainingKernelsActive()) return tf.engine().runKernel(SCALE_HEAD_SPREAD, { x, mask }) as tf.Tensor3D;
+  return tf.mul(tf.expandDims(x, 1), mask) as tf.Tensor3D;
 }
 
 /** The sum over rows of a matrix (`tf.sum(x, 0)`): a bias gradient. */

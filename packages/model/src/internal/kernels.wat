@@ -574,4 +574,94 @@
           (f32.demote_f64 (f64.load (i32.add (local.get $p) (i32.shl (local.get $width) (i32.const 3))))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $outLoop))))
+
+  ;; out[r, i] = sum over h of x[r, h, i] mask[h, i] (float32, h in order from +0), x rows x heads x
+  ;; width, mask heads x width: the attention's heads recombined. 4 columns at a time, then one.
+  (func (export "maskedHeadSum")
+    (param $x i32) (param $mask i32) (param $out i32) (param $rows i32) (param $heads i32) (param $width i32)
+    (local $r i32) (local $i i32) (local $h i32) (local $rowBytes i32) (local $px i32) (local $pm i32)
+    (local $acc v128) (local $sum f32)
+    (local.set $rowBytes (i32.shl (local.get $width) (i32.const 2)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $i (i32.const 0))
+        (block $quadDone
+          (loop $quadLoop
+            (br_if $quadDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $width)))
+            (local.set $acc (v128.const i32x4 0 0 0 0))
+            (local.set $px (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $pm (i32.add (local.get $mask) (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $h (i32.const 0))
+            (block $hDone
+              (loop $hLoop
+                (br_if $hDone (i32.ge_u (local.get $h) (local.get $heads)))
+                (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $px)) (v128.load (local.get $pm)))))
+                (local.set $px (i32.add (local.get $px) (local.get $rowBytes)))
+                (local.set $pm (i32.add (local.get $pm) (local.get $rowBytes)))
+                (local.set $h (i32.add (local.get $h) (i32.const 1)))
+                (br $hLoop)))
+            (v128.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) (local.get $acc))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $quadLoop)))
+        (block $tailDone
+          (loop $tailLoop
+            (br_if $tailDone (i32.ge_u (local.get $i) (local.get $width)))
+            (local.set $sum (f32.const 0))
+            (local.set $px (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $pm (i32.add (local.get $mask) (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $h (i32.const 0))
+            (block $hDone
+              (loop $hLoop
+                (br_if $hDone (i32.ge_u (local.get $h) (local.get $heads)))
+                (local.set $sum (f32.add (local.get $sum) (f32.mul (f32.load (local.get $px)) (f32.load (local.get $pm)))))
+                (local.set $px (i32.add (local.get $px) (local.get $rowBytes)))
+                (local.set $pm (i32.add (local.get $pm) (local.get $rowBytes)))
+                (local.set $h (i32.add (local.get $h) (i32.const 1)))
+                (br $hLoop)))
+            (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) (local.get $sum))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $tailLoop)))
+        (local.set $x (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (local.get $heads))))
+        (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; out[r, h, i] = x[r, i] mask[h, i], x rows x width: a query placed on each head's slice.
+  (func (export "headSpread")
+    (param $x i32) (param $mask i32) (param $out i32) (param $rows i32) (param $heads i32) (param $width i32)
+    (local $r i32) (local $i i32) (local $h i32) (local $rowBytes i32) (local $pm i32) (local $po i32)
+    (local.set $rowBytes (i32.shl (local.get $width) (i32.const 2)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $h (i32.const 0))
+        (local.set $pm (local.get $mask))
+        (block $hDone
+          (loop $hLoop
+            (br_if $hDone (i32.ge_u (local.get $h) (local.get $heads)))
+            (local.set $i (i32.const 0))
+            (block $quadDone
+              (loop $quadLoop
+                (br_if $quadDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $width)))
+                (local.set $po (i32.shl (local.get $i) (i32.const 2)))
+                (v128.store (i32.add (local.get $out) (local.get $po))
+                  (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $po))) (v128.load (i32.add (local.get $pm) (local.get $po)))))
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (br $quadLoop)))
+            (block $tailDone
+              (loop $tailLoop
+                (br_if $tailDone (i32.ge_u (local.get $i) (local.get $width)))
+                (local.set $po (i32.shl (local.get $i) (i32.const 2)))
+                (f32.store (i32.add (local.get $out) (local.get $po))
+                  (f32.mul (f32.load (i32.add (local.get $x) (local.get $po))) (f32.load (i32.add (local.get $pm) (local.get $po)))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $tailLoop)))
+            (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
+            (local.set $pm (i32.add (local.get $pm) (local.get $rowBytes)))
+            (local.set $h (i32.add (local.get $h) (i32.const 1)))
+            (br $hLoop)))
+        (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
 )
