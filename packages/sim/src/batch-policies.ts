@@ -18,11 +18,17 @@ type BatchRule = 'min-min' | 'max-min' | 'sufferage';
  * Ties go to the task first in level 1's order. Planning stops once no idle server is left unplanned,
  * since later steps can only wait.
  *
- * A step of MaxMin and Sufferage evaluates every unplanned task: O(R^2) per plan for R ready tasks, as
- * the textbook loops. MinMin finds the same task lazily: placements only ever make servers later, so a
- * task's earliest finish never decreases during a plan, and a heap of the finishes last computed holds
- * lower bounds; the task at its top is re-evaluated, and when its finish has not changed it is the
- * step's task (every other task's finish is at least its bound), else it goes back with the new value.
+ * MaxMin and Sufferage keep each unplanned task's best two servers from its last evaluation and, after
+ * a placement on server j, evaluate again only the tasks whose best two include j (or that have fewer
+ * than two): a placement only makes j later and can only bring in servers of j's class that come after
+ * its first two, which finish no earlier than the old second; so every other task's best two stand.
+ * A step still scans the unplanned tasks' keys: O(R) per step plus those evaluations, O(R^2) per plan
+ * at worst, as the textbook loops. MinMin finds the same task lazily: placements only ever make servers
+ * later, so a task's earliest finish never decreases during a plan, and a heap of the finishes last
+ * computed holds lower bounds; the task at its top is re-evaluated, and when its finish has not changed
+ * it is the step's task (every other task's finish is at least its bound), else it goes back with the
+ * new value. All three stop once no unplanned task fits a class with an idle server left (`Planner`'s
+ * `largestIdleMemory`): the remaining steps could only be reservations.
  */
 export class BatchScheduler {
   private sim: SimulationView | null = null;
@@ -31,6 +37,11 @@ export class BatchScheduler {
   /** MinMin's heap of ready-set positions keyed by (last computed earliest finish, position). */
   private heap = new Int32Array(0);
   private key = new Float64Array(0);
+  /** MaxMin's and Sufferage's best two per task, as last evaluated in the current plan. */
+  private best = new Int32Array(0);
+  private bestFinish = new Float64Array(0);
+  private second = new Int32Array(0);
+  private secondFinish = new Float64Array(0);
   private readonly decision = { task: -1, server: DEFER };
 
   constructor(
@@ -51,6 +62,11 @@ export class BatchScheduler {
       if (this.rule === 'min-min') {
         this.heap = new Int32Array(sim.taskCount);
         this.key = new Float64Array(sim.taskCount);
+      } else {
+        this.best = new Int32Array(sim.taskCount);
+        this.bestFinish = new Float64Array(sim.taskCount);
+        this.second = new Int32Array(sim.taskCount);
+        this.secondFinish = new Float64Array(sim.taskCount);
       }
     }
     const planner = this.planner as Planner;
@@ -69,30 +85,58 @@ export class BatchScheduler {
   private plan(sim: SimulationView, planner: Planner): void {
     planner.beginPlan();
     const remaining = this.remaining;
+    const best = this.best;
+    const bestFinish = this.bestFinish;
+    const second = this.second;
+    const secondFinish = this.secondFinish;
+    const maxMin = this.rule === 'max-min';
     let count = sim.readyTasks;
-    for (let i = 0; i < count; i++) remaining[i] = sim.readyTaskAt(i);
-    while (count > 0 && planner.idleServersLeft) {
+    for (let i = 0; i < count; i++) {
+      const task = sim.readyTaskAt(i);
+      remaining[i] = task;
+      this.remember(planner, task);
+    }
+    let idleMemory = planner.largestIdleMemory;
+    let startable = countFitting(sim, remaining, 0, count, idleMemory);
+    while (count > 0 && planner.idleServersLeft && startable > 0) {
       let pick = -1;
       let pickKey = 0;
-      let pickServer = -1;
-      let pickFinish = 0;
       for (let i = 0; i < count; i++) {
-        planner.evaluate(remaining[i] as number);
-        if (planner.best < 0) continue;
-        const key =
-          this.rule === 'min-min' ? -planner.bestFinish : this.rule === 'max-min' ? planner.bestFinish : planner.secondFinish - planner.bestFinish;
+        const task = remaining[i] as number;
+        if ((best[task] as number) < 0) continue;
+        const key = maxMin ? (bestFinish[task] as number) : (secondFinish[task] as number) - (bestFinish[task] as number);
         if (pick < 0 || key > pickKey) {
           pick = i;
           pickKey = key;
-          pickServer = planner.best;
-          pickFinish = planner.bestFinish;
         }
       }
       if (pick < 0) break;
-      planner.place(remaining[pick] as number, pickServer, pickFinish);
+      const task = remaining[pick] as number;
+      const server = best[task] as number;
+      planner.place(task, server, bestFinish[task] as number);
       remaining.copyWithin(pick, pick + 1, count);
       count--;
+      if (sim.taskMemory(task) <= idleMemory) startable--;
+      if (planner.largestIdleMemory !== idleMemory) {
+        idleMemory = planner.largestIdleMemory;
+        startable = countFitting(sim, remaining, 0, count, idleMemory);
+      }
+      if (startable === 0) break;
+      // Only the tasks whose best two include the server just placed on can see their best two change.
+      for (let i = 0; i < count; i++) {
+        const other = remaining[i] as number;
+        if (best[other] === server || second[other] === server || (second[other] as number) < 0) this.remember(planner, other);
+      }
     }
+  }
+
+  /** Evaluates `task` in the plan and keeps its best two. */
+  private remember(planner: Planner, task: number): void {
+    planner.evaluate(task);
+    this.best[task] = planner.best;
+    this.bestFinish[task] = planner.bestFinish;
+    this.second[task] = planner.second;
+    this.secondFinish[task] = planner.secondFinish;
   }
 
   private planMinMin(sim: SimulationView, planner: Planner): void {
@@ -118,13 +162,20 @@ export class BatchScheduler {
       }
       heap[at] = i;
     }
-    while (size > 0 && planner.idleServersLeft) {
+    let idleMemory = planner.largestIdleMemory;
+    let startable = countFittingAt(sim, tasks, heap, size, idleMemory);
+    while (size > 0 && planner.idleServersLeft && startable > 0) {
       const i = heap[0] as number;
       const task = tasks[i] as number;
       planner.evaluate(task);
       if (planner.bestFinish === key[i]) {
         planner.place(task, planner.best, planner.bestFinish);
         heap[0] = heap[--size] as number;
+        if (sim.taskMemory(task) <= idleMemory) startable--;
+        if (planner.largestIdleMemory !== idleMemory) {
+          idleMemory = planner.largestIdleMemory;
+          startable = countFittingAt(sim, tasks, heap, size, idleMemory);
+        }
       } else {
         key[i] = planner.bestFinish;
       }
@@ -156,4 +207,18 @@ export class BatchScheduler {
     }
     heap[at] = item;
   }
+}
+
+/** How many of `tasks[from..to)` fit in `memory` (could still start on an idle server of the plan). */
+function countFitting(sim: SimulationView, tasks: Int32Array, from: number, to: number, memory: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) if (sim.taskMemory(tasks[i] as number) <= memory) count++;
+  return count;
+}
+
+/** The same over the tasks `tasks[heap[0..size)]`. */
+function countFittingAt(sim: SimulationView, tasks: Int32Array, heap: Int32Array, size: number, memory: number): number {
+  let count = 0;
+  for (let i = 0; i < size; i++) if (sim.taskMemory(tasks[heap[i] as number] as number) <= memory) count++;
+  return count;
 }

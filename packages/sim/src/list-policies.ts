@@ -94,14 +94,24 @@ export class ListScheduler {
       }
       order.subarray(0, count).sort(this.byKey);
     }
-    for (let i = 0; i < count && planner.idleServersLeft; i++) {
+    // Once no task left in the order fits a class with an idle server, the rest would only be reservations.
+    let idleMemory = planner.largestIdleMemory;
+    let startable = 0;
+    for (let i = 0; i < count; i++) if (sim.taskMemory(order[i] as number) <= idleMemory) startable++;
+    for (let i = 0; i < count && planner.idleServersLeft && startable > 0; i++) {
       const task = order[i] as number;
       if (this.rule === 'least-execution' || (this.rule === 'critical-path' && (ranks as TaskRanks).critical[task] === 1)) {
         planner.evaluateFastest(task);
       } else {
         planner.evaluate(task);
       }
+      if (sim.taskMemory(task) <= idleMemory) startable--;
       if (planner.best >= 0) planner.place(task, planner.best, planner.bestFinish);
+      if (planner.largestIdleMemory !== idleMemory) {
+        idleMemory = planner.largestIdleMemory;
+        startable = 0;
+        for (let j = i + 1; j < count; j++) if (sim.taskMemory(order[j] as number) <= idleMemory) startable++;
+      }
     }
   }
 }

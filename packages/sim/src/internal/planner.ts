@@ -19,7 +19,20 @@ export class Planner implements AvailabilitySource {
   bestFinish = Number.POSITIVE_INFINITY;
   second = -1;
   secondFinish = Number.POSITIVE_INFINITY;
+  /** Available-at of `best` and `second` (their tie-break). */
+  private bestAt = 0;
+  private secondAt = 0;
 
+  private readonly classMemory: Float64Array;
+  /**
+   * Tops table, slot 2k + rank: class k's `rank`-th server by available-at (-1 when none), its
+   * available-at and speed; valid while `topsVersion` equals the availability's version.
+   */
+  private readonly topServer: Int32Array;
+  private readonly topAt: Float64Array;
+  private readonly topCompute: Float64Array;
+  private topsVersion = -1;
+  private readonly delaysStart: boolean;
   private readonly startTask: Int32Array;
   private readonly startServer: Int32Array;
   private startCount = 0;
@@ -32,12 +45,21 @@ export class Planner implements AvailabilitySource {
   private planUp = -1;
   private planInterrupted = -1;
   private idleLeft = 0;
+  /** Per class: idle servers still free now in the plan; and the largest memory among classes with one. */
+  private readonly idleInClass: Int32Array;
+  private idleMemory = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly sim: SimulationView) {
     this.availability = new ServerAvailability(
       Int32Array.from({ length: sim.serverCount }, (_, j) => sim.serverClass(j)),
       sim.classCount,
     );
+    this.classMemory = Float64Array.from({ length: sim.classCount }, (_, k) => sim.classMemory(k));
+    this.delaysStart = sim.options.communication === 'delays-start';
+    this.idleInClass = new Int32Array(sim.classCount);
+    this.topServer = new Int32Array(2 * sim.classCount);
+    this.topAt = new Float64Array(2 * sim.classCount);
+    this.topCompute = new Float64Array(2 * sim.classCount);
     this.startTask = new Int32Array(sim.serverCount);
     this.startServer = new Int32Array(sim.serverCount);
   }
@@ -69,9 +91,24 @@ export class Planner implements AvailabilitySource {
     this.startCount = 0;
     this.cursor = 0;
     let idle = 0;
-    for (let k = 0; k < sim.classCount; k++) idle += sim.idleCountInClass(k);
+    for (let k = 0; k < sim.classCount; k++) {
+      const count = sim.idleCountInClass(k);
+      this.idleInClass[k] = count;
+      idle += count;
+    }
     this.idleLeft = idle;
+    this.updateIdleMemory();
     this.availability.begin(this);
+  }
+
+  /**
+   * Memory of the largest class that still has an idle server free now in the plan (-Infinity when
+   * none). A step can start a task only on such a server, and only if the task fits it: once no
+   * unplanned task has memory <= this, the plan's remaining steps are all reservations. It only
+   * decreases during a plan.
+   */
+  get largestIdleMemory(): number {
+    return this.idleMemory;
   }
 
   /** Whether some idle server is still unplanned (once none is, further steps can only wait). */
@@ -87,8 +124,23 @@ export class Planner implements AvailabilitySource {
       this.startServer[this.startCount] = server;
       this.startCount++;
       this.idleLeft--;
+      // The server stays free now (a second start there) only if the task ends now.
+      if (finish !== sim.now) {
+        const k = sim.serverClass(server);
+        const left = (this.idleInClass[k] as number) - 1;
+        this.idleInClass[k] = left;
+        if (left === 0) this.updateIdleMemory();
+      }
     }
     this.availability.reserve(server, finish);
+  }
+
+  private updateIdleMemory(): void {
+    let memory = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < this.classMemory.length; k++) {
+      if ((this.idleInClass[k] as number) > 0 && (this.classMemory[k] as number) > memory) memory = this.classMemory[k] as number;
+    }
+    this.idleMemory = memory;
   }
 
   /** The next start of the standing plan as [task, server] in `out`; false when the plan has none left. */
@@ -119,26 +171,80 @@ export class Planner implements AvailabilitySource {
    */
   evaluate(task: number): void {
     const sim = this.sim;
-    const availability = this.availability;
-    this.best = -1;
-    this.bestFinish = Number.POSITIVE_INFINITY;
-    this.second = -1;
-    this.secondFinish = Number.POSITIVE_INFINITY;
+    if (this.topsVersion !== this.availability.version) this.refreshTops();
+    const classMemory = this.classMemory;
+    const topServer = this.topServer;
+    const topAt = this.topAt;
+    const topCompute = this.topCompute;
     const memory = sim.taskMemory(task);
-    for (let k = 0; k < sim.classCount; k++) {
-      if (sim.classMemory(k) < memory) continue;
-      const first = availability.top(k, 0);
-      if (first < 0) continue;
-      this.consider(task, first);
-      const second = availability.top(k, 1);
-      if (second >= 0) this.consider(task, second);
-    }
-    if (sim.options.communication === 'delays-start') {
-      for (let i = 0; i < sim.parentCount(task); i++) {
-        const host = sim.taskServer(sim.parentAt(task, i));
-        if (host >= 0 && sim.serverMemory(host) >= memory && availability.isCandidate(host)) this.consider(task, host);
+    const compute = sim.taskCompute(task);
+    const now = sim.now;
+    const delaysStart = this.delaysStart;
+    let best = -1;
+    let bestFinish = Number.POSITIVE_INFINITY;
+    let bestAt = 0;
+    let second = -1;
+    let secondFinish = Number.POSITIVE_INFINITY;
+    let secondAt = 0;
+    for (let k = 0; k < classMemory.length; k++) {
+      if ((classMemory[k] as number) < memory) continue;
+      for (let slot = 2 * k; slot < 2 * k + 2; slot++) {
+        const server = topServer[slot] as number;
+        if (server < 0) break;
+        // `finish`'s arithmetic.
+        const at = topAt[slot] as number;
+        let start = at;
+        if (start < now) start = now;
+        if (delaysStart) {
+          const ready = sim.dataReadyTime(task, server);
+          if (ready > start) start = ready;
+        }
+        const finish = start + compute / (topCompute[slot] as number);
+        if (best < 0 || finish < bestFinish || (finish === bestFinish && (at < bestAt || (at === bestAt && server < best)))) {
+          second = best;
+          secondFinish = bestFinish;
+          secondAt = bestAt;
+          best = server;
+          bestFinish = finish;
+          bestAt = at;
+        } else if (second < 0 || finish < secondFinish || (finish === secondFinish && (at < secondAt || (at === secondAt && server < second)))) {
+          second = server;
+          secondFinish = finish;
+          secondAt = at;
+        }
       }
     }
+    this.best = best;
+    this.bestFinish = bestFinish;
+    this.bestAt = bestAt;
+    this.second = second;
+    this.secondFinish = secondFinish;
+    this.secondAt = secondAt;
+    if (delaysStart) {
+      const availability = this.availability;
+      for (let i = 0; i < sim.parentCount(task); i++) {
+        const host = sim.taskServer(sim.parentAt(task, i));
+        if (host >= 0 && sim.serverMemory(host) >= memory && availability.isCandidate(host)) this.offer(task, compute, host, availability.at(host));
+      }
+    }
+  }
+
+  /** Reads each class's first two servers, their available-at and speed into the tops table. */
+  private refreshTops(): void {
+    const availability = this.availability;
+    for (let k = 0; k < this.classMemory.length; k++) {
+      for (let rank: 0 | 1 = 0; ; rank = 1) {
+        const server = availability.top(k, rank);
+        const slot = 2 * k + rank;
+        this.topServer[slot] = server;
+        if (server >= 0) {
+          this.topAt[slot] = availability.topAt(k, rank);
+          this.topCompute[slot] = this.sim.serverCompute(server);
+        }
+        if (rank === 1) break;
+      }
+    }
+    this.topsVersion = availability.version;
   }
 
   /**
@@ -173,17 +279,31 @@ export class Planner implements AvailabilitySource {
     return ta < tb || (ta === tb && a < b);
   }
 
-  private consider(task: number, server: number): void {
+  /**
+   * Offers `server`, available at `at`, to the running best two of `task` (`finish`'s arithmetic, with
+   * `at` passed in so a class's tops are not looked up again); order: finish, then available-at, then id.
+   */
+  private offer(task: number, compute: number, server: number, at: number): void {
     if (server === this.best || server === this.second) return;
-    const finish = this.finish(task, server);
-    if (this.best < 0 || finish < this.bestFinish || (finish === this.bestFinish && this.earlier(server, this.best))) {
+    const sim = this.sim;
+    let start = at;
+    if (start < sim.now) start = sim.now;
+    if (this.delaysStart) {
+      const ready = sim.dataReadyTime(task, server);
+      if (ready > start) start = ready;
+    }
+    const finish = start + compute / sim.serverCompute(server);
+    if (this.best < 0 || finish < this.bestFinish || (finish === this.bestFinish && (at < this.bestAt || (at === this.bestAt && server < this.best)))) {
       this.second = this.best;
       this.secondFinish = this.bestFinish;
+      this.secondAt = this.bestAt;
       this.best = server;
       this.bestFinish = finish;
-    } else if (this.second < 0 || finish < this.secondFinish || (finish === this.secondFinish && this.earlier(server, this.second))) {
+      this.bestAt = at;
+    } else if (this.second < 0 || finish < this.secondFinish || (finish === this.secondFinish && (at < this.secondAt || (at === this.secondAt && server < this.second)))) {
       this.second = server;
       this.secondFinish = finish;
+      this.secondAt = at;
     }
   }
 

@@ -42,10 +42,15 @@ export class ServerAvailability {
   /** Each class's best two, memoized until the next reservation in the class (`memoStamp` = plan, `memoPlanned` = reservations then). */
   private readonly memoFirst: Int32Array;
   private readonly memoSecond: Int32Array;
+  /** Available-at of `memoFirst` / `memoSecond` (read by `topAt` after `top`). */
+  private readonly memoFirstAt: Float64Array;
+  private readonly memoSecondAt: Float64Array;
   private readonly memoStamp: Int32Array;
   private readonly memoPlanned: Int32Array;
   private readonly reservations: Int32Array;
   private stamp = 0;
+  /** Bumped by every `begin` and `reserve`: the tops may have changed. */
+  version = 0;
   private source: AvailabilitySource | null = null;
 
   constructor(
@@ -77,6 +82,8 @@ export class ServerAvailability {
     this.availableAt = new Float64Array(n);
     this.memoFirst = new Int32Array(classCount);
     this.memoSecond = new Int32Array(classCount);
+    this.memoFirstAt = new Float64Array(classCount);
+    this.memoSecondAt = new Float64Array(classCount);
     this.memoStamp = new Int32Array(classCount);
     this.memoPlanned = new Int32Array(classCount);
     this.reservations = new Int32Array(classCount);
@@ -86,6 +93,7 @@ export class ServerAvailability {
   begin(source: AvailabilitySource): void {
     this.source = source;
     this.stamp++;
+    this.version++;
   }
 
   /** Available-at of an up server in this plan. */
@@ -113,14 +121,25 @@ export class ServerAvailability {
         this.memoFirst[k] = this.laterBest(k, 0);
         this.memoSecond[k] = this.laterBest(k, 1);
       }
+      const top0 = this.memoFirst[k] as number;
+      const top1 = this.memoSecond[k] as number;
+      // A top's available-at only changes by a reservation in its class, which clears this memo.
+      this.memoFirstAt[k] = top0 >= 0 ? this.at(top0) : Number.POSITIVE_INFINITY;
+      this.memoSecondAt[k] = top1 >= 0 ? this.at(top1) : Number.POSITIVE_INFINITY;
     }
     return (rank === 0 ? this.memoFirst[k] : this.memoSecond[k]) as number;
+  }
+
+  /** Available-at of `top(k, rank)`, valid right after that call. */
+  topAt(k: number, rank: 0 | 1): number {
+    return (rank === 0 ? this.memoFirstAt[k] : this.memoSecondAt[k]) as number;
   }
 
   /** The plan gives `server` (up) a task that ends at `until`, later than its current available-at. */
   reserve(server: number, until: number): void {
     const k = this.classOf[server] as number;
     this.ensurePlanned(k);
+    this.version++;
     this.reservations[k] = (this.reservations[k] as number) + 1;
     const base = this.memberStart[k] as number;
     if (this.reservedAt[server] !== this.stamp) {
