@@ -98,11 +98,15 @@ export class BatchScheduler {
     }
     let idleMemory = planner.largestIdleMemory;
     let startable = countFitting(sim, remaining, 0, count, idleMemory);
+    // The server of the last placement (-1 before the first): only the tasks whose best two include
+    // it can see their best two change, so only they are evaluated again.
+    let placed = -1;
     while (count > 0 && planner.idleServersLeft && startable > 0) {
       let pick = -1;
       let pickKey = 0;
       for (let i = 0; i < count; i++) {
         const task = remaining[i] as number;
+        if (placed >= 0 && (best[task] === placed || second[task] === placed || (second[task] as number) < 0)) this.remember(planner, task);
         if ((best[task] as number) < 0) continue;
         const key = maxMin ? (bestFinish[task] as number) : (secondFinish[task] as number) - (bestFinish[task] as number);
         if (pick < 0 || key > pickKey) {
@@ -112,20 +116,14 @@ export class BatchScheduler {
       }
       if (pick < 0) break;
       const task = remaining[pick] as number;
-      const server = best[task] as number;
-      planner.place(task, server, bestFinish[task] as number);
+      placed = best[task] as number;
+      planner.place(task, placed, bestFinish[task] as number);
       remaining.copyWithin(pick, pick + 1, count);
       count--;
       if (sim.taskMemory(task) <= idleMemory) startable--;
       if (planner.largestIdleMemory !== idleMemory) {
         idleMemory = planner.largestIdleMemory;
         startable = countFitting(sim, remaining, 0, count, idleMemory);
-      }
-      if (startable === 0) break;
-      // Only the tasks whose best two include the server just placed on can see their best two change.
-      for (let i = 0; i < count; i++) {
-        const other = remaining[i] as number;
-        if (best[other] === server || second[other] === server || (second[other] as number) < 0) this.remember(planner, other);
       }
     }
   }
