@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchTensors } from './batch.js';
 import type { ModelConfig } from './config.js';
 import { ObservationLayoutError, ServerCountMismatchError } from './errors.js';
-import { geluOp, headSpread, maskedHeadSum, matMul, segmentMatMul, segmentOuter } from './internal/kernels.js';
+import { geluOp, headFold, headProject, matMul, segmentMatMul, segmentOuter } from './internal/kernels.js';
 import { createDense, createLayerNorm, createMlp, dense, layerNorm, mlp, placeRows } from './internal/ops.js';
 import type { ParameterStore } from './params.js';
 
@@ -112,7 +112,7 @@ export class CrossAttentionEncoder implements Encoder {
     }
     const flatServers = tf.reshape(input.servers, [B * n, serverFeatures]) as tf.Tensor2D;
     const E = tf.reshape(mlp(flatServers, this.params, 'encoder/server_embed', 2), [B, n, d]) as tf.Tensor3D;
-    x = this.blocks(x, rows, (G) => {
+    x = this.blocks(x, (G) => {
       let scores = matMul(tf.reshape(G, [B, K * H, d]) as tf.Tensor3D, E, false, true); // B x (K H) x n
       if (input.attentionBias !== null) scores = tf.add(scores, input.attentionBias);
       const attention = tf.softmax(scores); // over the servers
@@ -126,23 +126,20 @@ export class CrossAttentionEncoder implements Encoder {
   }
 
   /**
-   * The attention blocks on `rows` queries x (rows x d). `pool` takes the folded keys G ((rows H) x d,
+   * The attention blocks on the queries x (rows x d). `pool` takes the folded keys G ((rows H) x d,
    * row (query, head)) to the pooled server embeddings per head ((rows H) x d): the softmax over each
    * query's own row's servers, batched (padded slots) or by segments (present candidates).
    */
-  private blocks(input: tf.Tensor2D, rows: number, pool: (G: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
-    const { embedDim: d, attentionHeads: H } = this.config;
+  private blocks(input: tf.Tensor2D, pool: (G: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
     let x = input;
     for (let k = 0; k < this.config.blocks; k++) {
       const p = `encoder/block${k}`;
       const q = dense(x, this.params, `${p}/query`);
-      // Per head, the scaled query placed on its own slice: rows x H x d.
-      const qHeads = tf.reshape(headSpread(q, this.headSelector), [rows * H, d]) as tf.Tensor2D;
-      // Folded keys: row (query, h) is W_k,h q_h / sqrt(d_head), so scores = G E^T.
-      const pooled = pool(matMul(qHeads, this.params.get(`${p}/key/w`), false, true));
+      // Folded keys: row (query, h) is W_k,h q_h / sqrt(d_head) (the scaled query on head h's slice
+      // times W_k^T), so scores = G E^T.
+      const pooled = pool(headFold(q, this.headSelector, this.params.get(`${p}/key/w`) as tf.Tensor2D));
       // Head h keeps its own slice of pooled_h W_v; summing over heads concatenates them.
-      const perHead = tf.reshape(matMul(pooled, this.params.get(`${p}/value/w`)), [rows, H, d]) as tf.Tensor3D;
-      const heads = tf.add(maskedHeadSum(perHead, this.headMask), this.params.get(`${p}/value/b`)) as tf.Tensor2D;
+      const heads = tf.add(headProject(pooled, this.params.get(`${p}/value/w`) as tf.Tensor2D, this.headMask), this.params.get(`${p}/value/b`)) as tf.Tensor2D;
       x = layerNorm(tf.add(x, dense(heads, this.params, `${p}/out`)), this.params, `${p}/ln1`);
       const ffn = dense(geluOp(dense(x, this.params, `${p}/ffn1`)), this.params, `${p}/ffn2`);
       x = layerNorm(tf.add(x, ffn), this.params, `${p}/ln2`);
@@ -172,7 +169,7 @@ export class CrossAttentionEncoder implements Encoder {
     const flatServers = tf.reshape(input.servers, [B * n, serverFeatures]) as tf.Tensor2D;
     const E = tf.reshape(mlp(flatServers, this.params, 'encoder/server_embed', 2), [B, n, d]) as tf.Tensor3D;
     const bias = input.presentAttentionBias ?? null;
-    x = this.blocks(x, P, (G) => {
+    x = this.blocks(x, (G) => {
       let scores = segmentMatMul(G, E, headOffsets, true); // (P H) x n
       if (bias !== null) scores = tf.reshape(tf.add(tf.reshape(scores, [P, H, n]), bias), [P * H, n]) as tf.Tensor2D;
       return segmentMatMul(tf.softmax(scores), E, headOffsets); // sum_n a_n e_n per head

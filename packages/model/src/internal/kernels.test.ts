@@ -13,6 +13,8 @@ import {
   SCALE_LAYER_NORM_GRAD,
   denseOp,
   geluOp,
+  headFold,
+  headProject,
   headSpread,
   kernelsFor,
   layerNormOp,
@@ -349,6 +351,57 @@ describe('SCALE-TS training kernels (wasm)', () => {
       'ScaleMaskedHeadSum: x [2,4,16], mask [3,16]: a float32 x of (rows, heads, width) for a mask of (heads, width)',
     );
     expect(() => tf.tidy(() => headSpread(tf.zeros([2, 8]), tf.zeros([3, 16])))).toThrow('ScaleHeadSpread: x [2,8], mask [3,16]: a float32 x of (rows, width) for a mask of (heads, width)');
+  });
+
+  it("headFold and its gradients give headSpread then matMul by W^T, bit for bit (and that composite where it does not serve)", () => {
+    // 4 heads of 4 (the kernel), 2 heads of 3 (the composite), a wider n.
+    for (const [rows, heads, width, n] of [
+      [37, 4, 16, 16],
+      [5, 2, 6, 6],
+      [9, 2, 8, 12],
+    ] as const) {
+      tf.tidy(() => {
+        const q = tensorOf([rows, width], 41) as tf.Tensor2D;
+        const w = tensorOf([n, width], 42) as tf.Tensor2D;
+        const slice = width / heads;
+        const sel = tf.tensor2d(Float32Array.from({ length: heads * width }, (_, i) => (Math.floor(i / width) === Math.floor((i % width) / slice) ? 1 / Math.sqrt(slice) : 0)), [heads, width]);
+        const weights = tensorOf([rows * heads, n], 43);
+        const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+        const composite = (a: tf.Tensor, b: tf.Tensor) => matMul(tf.reshape(headSpread(a as tf.Tensor2D, sel), [rows * heads, width]) as tf.Tensor2D, b, false, true);
+        const fused = (a: tf.Tensor, b: tf.Tensor) => headFold(a as tf.Tensor2D, sel, b as tf.Tensor2D);
+        expect(bits(fused(q, w))).toEqual(bits(composite(q, w)));
+        const grads = (f: typeof fused) => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), weights)))([q, w]);
+        const [dq, dw] = grads(fused);
+        const [eq, ew] = grads(composite);
+        expect(bits(dq as tf.Tensor)).toEqual(bits(eq as tf.Tensor));
+        expect(bits(dw as tf.Tensor)).toEqual(bits(ew as tf.Tensor));
+      });
+    }
+  });
+
+  it("headProject and its gradients give matMul then maskedHeadSum, bit for bit (and that composite where it does not serve)", () => {
+    for (const [rows, heads, m, width] of [
+      [37, 4, 16, 16],
+      [5, 2, 6, 6],
+      [9, 2, 12, 8],
+    ] as const) {
+      tf.tidy(() => {
+        const p = tensorOf([rows * heads, m], 51) as tf.Tensor2D;
+        const w = tensorOf([m, width], 52) as tf.Tensor2D;
+        const slice = width / heads;
+        const mask = tf.tensor2d(Float32Array.from({ length: heads * width }, (_, i) => (Math.floor(i / width) === Math.floor((i % width) / slice) ? 1 : 0)), [heads, width]);
+        const weights = tensorOf([rows, width], 53);
+        const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+        const composite = (a: tf.Tensor, b: tf.Tensor) => maskedHeadSum(tf.reshape(matMul(a, b), [rows, heads, width]) as tf.Tensor3D, mask);
+        const fused = (a: tf.Tensor, b: tf.Tensor) => headProject(a as tf.Tensor2D, b as tf.Tensor2D, mask);
+        expect(bits(fused(p, w))).toEqual(bits(composite(p, w)));
+        const grads = (f: typeof fused) => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), weights)))([p, w]);
+        const [dp, dw] = grads(fused);
+        const [ep, ew] = grads(composite);
+        expect(bits(dp as tf.Tensor)).toEqual(bits(ep as tf.Tensor));
+        expect(bits(dw as tf.Tensor)).toEqual(bits(ew as tf.Tensor));
+      });
+    }
   });
 
   it('is deterministic: the same inputs give the same bits', () => {

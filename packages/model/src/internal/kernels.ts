@@ -25,6 +25,10 @@ export const SCALE_SEGMENT_MAT_MUL = 'ScaleSegmentMatMul';
 export const SCALE_SEGMENT_OUTER = 'ScaleSegmentOuter';
 export const SCALE_MASKED_HEAD_SUM = 'ScaleMaskedHeadSum';
 export const SCALE_HEAD_SPREAD = 'ScaleHeadSpread';
+export const SCALE_HEAD_FOLD = 'ScaleHeadFold';
+export const SCALE_HEAD_FOLD_GRAD = 'ScaleHeadFoldGrad';
+export const SCALE_HEAD_PROJECT = 'ScaleHeadProject';
+export const SCALE_HEAD_PROJECT_GRAD = 'ScaleHeadProjectGrad';
 
 interface KernelExports {
   matmulRows(a: number, b: number, out: number, batch: number, m: number, k: number, n: number, aBatch: number, bBatch: number, aRow: number, aCol: number): void;
@@ -39,6 +43,12 @@ interface KernelExports {
   layerNormBackward(dy: number, x: number, gamma: number, dx: number, dgamma: number, dbeta: number, sums: number, rows: number, width: number, epsilon: number): void;
   maskedHeadSum(x: number, mask: number, out: number, rows: number, heads: number, width: number): void;
   headSpread(x: number, mask: number, out: number, rows: number, heads: number, width: number): void;
+  headFold(q: number, sel: number, wT: number, out: number, rows: number, heads: number, width: number, n: number): void;
+  headFoldBackQuery(dG: number, sel: number, w: number, dq: number, rows: number, heads: number, width: number, n: number): void;
+  headFoldBackKey(dG: number, q: number, sel: number, dw: number, rows: number, heads: number, width: number, n: number): void;
+  headProject(p: number, w: number, out: number, rows: number, heads: number, m: number, width: number): void;
+  headProjectBackInput(dy: number, wT: number, dp: number, rows: number, heads: number, m: number, width: number): void;
+  headProjectBackWeight(p: number, dy: number, dw: number, rows: number, heads: number, m: number, width: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (its heap and tensor table). */
@@ -384,6 +394,114 @@ const headSpreadKernel: tf.KernelFunc = ({ inputs, backend }) => {
   return out;
 };
 
+/** q (rows x width), sel (heads x width), w (n x width): the shapes headFold serves. */
+function headFoldShape(kernel: string, q: tf.TensorInfo, sel: tf.TensorInfo, w: tf.TensorInfo): [number, number, number, number] {
+  const [rows, width] = q.shape as [number, number];
+  const [heads] = sel.shape as [number];
+  const n = w.shape[0] as number;
+  if (
+    [q, sel, w].some((t) => t.dtype !== 'float32' || t.shape.length !== 2) ||
+    sel.shape[1] !== width ||
+    w.shape[1] !== width ||
+    !headFoldServes(width, heads, n)
+  ) {
+    throw new KernelInputError(kernel, `q [${q.shape}], sel [${sel.shape}], w [${w.shape}]`, 'float32 q (rows, width), sel (heads, width), w (n, width), with width / heads and n multiples of 4');
+  }
+  return [rows, heads, width, n];
+}
+
+/** Whether the headFold kernels serve these sizes (4-wide slices and columns). */
+function headFoldServes(width: number, heads: number, n: number): boolean {
+  return heads > 0 && width % heads === 0 && (width / heads) % 4 === 0 && n % 4 === 0;
+}
+
+/**
+ * The attention's folded keys: `out[(r, h), :] = (q[r] sel[h]) W^T`, rows (r, h), for w = W_k (n x
+ * width) and sel each head's selector (1 / sqrt(d_head) on its slice, 0 elsewhere). The same float32
+ * values as `headSpread` then `matMul(., W, false, true)`: only each head's own slice of q is
+ * multiplied (the zero products added nothing), a quarter of the work at 4 heads.
+ */
+const headFoldKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const { q, sel, w } = inputs as { q: tf.TensorInfo; sel: tf.TensorInfo; w: tf.TensorInfo };
+  const [rows, heads, width, n] = headFoldShape(SCALE_HEAD_FOLD, q, sel, w);
+  const wasm = backend as unknown as WasmBackendInternals;
+  const out = wasm.makeOutput([rows * heads, n], 'float32');
+  const wT = wasm.makeOutput([width * n], 'float32');
+  const kernels = exportsFor(wasm);
+  kernels.transpose(offsetOf(wasm, w), offsetOf(wasm, wT), 1, n, width);
+  kernels.headFold(offsetOf(wasm, q), offsetOf(wasm, sel), offsetOf(wasm, wT), offsetOf(wasm, out), rows, heads, width, n);
+  wasm.disposeData(wT.dataId);
+  return out;
+};
+
+/** headFold's backward: dq (rows x width) and dw (n x width) from dG ((rows heads) x n). */
+const headFoldGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const { dy, q, sel, w } = inputs as { dy: tf.TensorInfo; q: tf.TensorInfo; sel: tf.TensorInfo; w: tf.TensorInfo };
+  const [rows, heads, width, n] = headFoldShape(SCALE_HEAD_FOLD_GRAD, q, sel, w);
+  if (dy.dtype !== 'float32' || dy.shape.length !== 2 || dy.shape[0] !== rows * heads || dy.shape[1] !== n) {
+    throw new KernelInputError(SCALE_HEAD_FOLD_GRAD, `dy [${dy.shape}], q [${q.shape}]`, 'a float32 dy of (rows * heads, n)');
+  }
+  const wasm = backend as unknown as WasmBackendInternals;
+  const dq = wasm.makeOutput([rows, width], 'float32');
+  const dw = wasm.makeOutput([n, width], 'float32');
+  const kernels = exportsFor(wasm);
+  const [pdy, pq, ps, pw] = [dy, q, sel, w].map((t) => offsetOf(wasm, t)) as [number, number, number, number];
+  kernels.headFoldBackQuery(pdy, ps, pw, offsetOf(wasm, dq), rows, heads, width, n);
+  kernels.headFoldBackKey(pdy, pq, ps, offsetOf(wasm, dw), rows, heads, width, n);
+  return [dq, dw];
+};
+
+/** p ((rows heads) x m), w (m x width): the shapes headProject serves, with its heads attribute. */
+function headProjectShape(kernel: string, p: tf.TensorInfo, w: tf.TensorInfo, heads: number): [number, number, number] {
+  const [pRows, m] = p.shape as [number, number];
+  const width = w.shape[1] as number;
+  if ([p, w].some((t) => t.dtype !== 'float32' || t.shape.length !== 2) || w.shape[0] !== m || pRows % heads !== 0 || !headProjectServes(m, width, heads)) {
+    throw new KernelInputError(kernel, `p [${p.shape}], w [${w.shape}], ${heads} heads`, 'float32 p (rows * heads, m) and w (m, width), with m and width / heads multiples of 4');
+  }
+  return [pRows / heads, m, width];
+}
+
+/** Whether the headProject kernels serve these sizes (4-wide slices and columns). */
+function headProjectServes(m: number, width: number, heads: number): boolean {
+  return heads > 0 && width % heads === 0 && (width / heads) % 4 === 0 && m % 4 === 0;
+}
+
+/**
+ * The attention's value projection, each head keeping its own slice: `out[r, slice h] = p[(r, h)]
+ * W[:, slice h]`, the same float32 values as `matMul(p, W)` then `maskedHeadSum` with the heads'
+ * 0/1 mask, without computing the other heads' columns (a quarter of the work at 4 heads).
+ */
+const headProjectKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { p, w } = inputs as { p: tf.TensorInfo; w: tf.TensorInfo };
+  const { heads } = attrs as { heads: number };
+  const [rows, m, width] = headProjectShape(SCALE_HEAD_PROJECT, p, w, heads);
+  const wasm = backend as unknown as WasmBackendInternals;
+  const out = wasm.makeOutput([rows, width], 'float32');
+  exportsFor(wasm).headProject(offsetOf(wasm, p), offsetOf(wasm, w), offsetOf(wasm, out), rows, heads, m, width);
+  return out;
+};
+
+/** headProject's backward: dp ((rows heads) x m) and dw (m x width) from dy (rows x width). */
+const headProjectGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { dy, p, w } = inputs as { dy: tf.TensorInfo; p: tf.TensorInfo; w: tf.TensorInfo };
+  const { heads } = attrs as { heads: number };
+  const [rows, m, width] = headProjectShape(SCALE_HEAD_PROJECT_GRAD, p, w, heads);
+  if (dy.dtype !== 'float32' || dy.shape.length !== 2 || dy.shape[0] !== rows || dy.shape[1] !== width) {
+    throw new KernelInputError(SCALE_HEAD_PROJECT_GRAD, `dy [${dy.shape}], p [${p.shape}]`, 'a float32 dy of (rows, width)');
+  }
+  const wasm = backend as unknown as WasmBackendInternals;
+  const dp = wasm.makeOutput([rows * heads, m], 'float32');
+  const dw = wasm.makeOutput([m, width], 'float32');
+  const wT = wasm.makeOutput([width * m], 'float32');
+  const kernels = exportsFor(wasm);
+  const [pdy, pp, pw, pt] = [dy, p, w, wT].map((t) => offsetOf(wasm, t)) as [number, number, number, number];
+  kernels.transpose(pw, pt, 1, m, width);
+  kernels.headProjectBackInput(pdy, pt, offsetOf(wasm, dp), rows, heads, m, width);
+  kernels.headProjectBackWeight(pp, pdy, offsetOf(wasm, dw), rows, heads, m, width);
+  wasm.disposeData(wT.dataId);
+  return [dp, dw];
+};
+
 function register(): void {
   registered = true;
   // Another copy of this module in the process (a bundle beside the source) may have registered some
@@ -407,6 +525,29 @@ function register(): void {
   registerKernel({ kernelName: SCALE_SEGMENT_OUTER, backendName: 'wasm', kernelFunc: segmentOuterKernel });
   registerKernel({ kernelName: SCALE_MASKED_HEAD_SUM, backendName: 'wasm', kernelFunc: maskedHeadSumKernel });
   registerKernel({ kernelName: SCALE_HEAD_SPREAD, backendName: 'wasm', kernelFunc: headSpreadKernel });
+  registerKernel({ kernelName: SCALE_HEAD_FOLD, backendName: 'wasm', kernelFunc: headFoldKernel });
+  registerKernel({ kernelName: SCALE_HEAD_FOLD_GRAD, backendName: 'wasm', kernelFunc: headFoldGradKernel });
+  registerKernel({ kernelName: SCALE_HEAD_PROJECT, backendName: 'wasm', kernelFunc: headProjectKernel });
+  registerKernel({ kernelName: SCALE_HEAD_PROJECT_GRAD, backendName: 'wasm', kernelFunc: headProjectGradKernel });
+  registerGradient({
+    kernelName: SCALE_HEAD_PROJECT,
+    inputsToSave: ['p', 'w'],
+    gradFunc: (dy, saved, attrs) => {
+      const [p, w] = saved as [tf.Tensor, tf.Tensor];
+      const [dp, dw] = tf.engine().runKernel(SCALE_HEAD_PROJECT_GRAD, { dy: dy as tf.Tensor, p, w }, attrs) as tf.Tensor[];
+      return { p: () => dp as tf.Tensor, w: () => dw as tf.Tensor };
+    },
+  });
+  registerGradient({
+    kernelName: SCALE_HEAD_FOLD,
+    inputsToSave: ['q', 'sel', 'w'],
+    gradFunc: (dy, saved) => {
+      const [q, sel, w] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const [dq, dw] = tf.engine().runKernel(SCALE_HEAD_FOLD_GRAD, { dy: dy as tf.Tensor, q, sel, w }) as tf.Tensor[];
+      // sel is a constant of the encoder (no gradient is asked of it).
+      return { q: () => dq as tf.Tensor, w: () => dw as tf.Tensor };
+    },
+  });
   // Each is the other's gradient; the mask is a constant of the encoder (no gradient is asked of it).
   registerGradient({
     kernelName: SCALE_MASKED_HEAD_SUM,
@@ -520,6 +661,30 @@ export function maskedHeadSum(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
 export function headSpread(x: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D {
   if (trainingKernelsActive()) return tf.engine().runKernel(SCALE_HEAD_SPREAD, { x, mask }) as tf.Tensor3D;
   return tf.mul(tf.expandDims(x, 1), mask) as tf.Tensor3D;
+}
+
+/**
+ * The folded keys of single-query attention, `(q[r] sel[h]) W^T` for each query row r and head h
+ * ((rows heads) x n, row r * heads + h), `sel` a constant (heads x width), `w` = W (n x width): one
+ * SCALE-TS kernel each way on wasm where each head's slice is a multiple of 4 wide, multiplying only
+ * that slice (the same float32 values as the composite); `headSpread` and `matMul` otherwise.
+ */
+export function headFold(q: tf.Tensor2D, sel: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const [heads, width] = sel.shape;
+  if (trainingKernelsActive() && headFoldServes(width, heads, w.shape[0])) return tf.engine().runKernel(SCALE_HEAD_FOLD, { q, sel, w }) as tf.Tensor2D;
+  return matMul(tf.reshape(headSpread(q, sel), [q.shape[0] * heads, width]) as tf.Tensor2D, w, false, true);
+}
+
+/**
+ * The attention's value projection with each head keeping its own output slice: `out[r, slice h] =
+ * p[r * heads + h] W[:, slice h]` (rows x width), `mask` the heads' 0/1 slices (heads x width). One
+ * SCALE-TS kernel each way on wasm where the slices and p's width are multiples of 4 (the same float32
+ * values as the composite, without the other heads' columns); `matMul` and `maskedHeadSum` otherwise.
+ */
+export function headProject(p: tf.Tensor2D, w: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
+  const [heads, width] = mask.shape;
+  if (trainingKernelsActive() && headProjectServes(p.shape[1], width, heads)) return tf.engine().runKernel(SCALE_HEAD_PROJECT, { p, w }, { heads }) as tf.Tensor2D;
+  return maskedHeadSum(tf.reshape(matMul(p, w), [p.shape[0] / heads, heads, width]) as tf.Tensor3D, mask);
 }
 
 /** The sum over rows of a matrix (`tf.sum(x, 0)`): a bias gradient. */

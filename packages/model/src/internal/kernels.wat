@@ -664,4 +664,243 @@
         (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
+
+  ;; The attention's folded keys, per head: out[(r, h), j] = sum over k in head h's slice of
+  ;; (q[r, k] sel[h, k]) wT[k, j] (float32, k in order from +0), q rows x width, sel heads x width,
+  ;; wT width x n (W_k transposed). The same values as spreading q over the heads (zeros outside each
+  ;; slice) and multiplying by W_k^T, without the zero products. 4 columns at a time (n % 4 = 0).
+  (func (export "headFold")
+    (param $q i32) (param $sel i32) (param $wT i32) (param $out i32) (param $rows i32) (param $heads i32) (param $width i32) (param $n i32)
+    (local $r i32) (local $h i32) (local $j i32) (local $k i32) (local $kEnd i32) (local $slice i32) (local $acc v128) (local $po i32)
+    (local.set $slice (i32.div_u (local.get $width) (local.get $heads)))
+    (local.set $po (local.get $out))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $h (i32.const 0))
+        (block $hDone
+          (loop $hLoop
+            (br_if $hDone (i32.ge_u (local.get $h) (local.get $heads)))
+            (local.set $j (i32.const 0))
+            (block $jDone
+              (loop $jLoop
+                (br_if $jDone (i32.ge_u (local.get $j) (local.get $n)))
+                (local.set $acc (v128.const i32x4 0 0 0 0))
+                (local.set $k (i32.mul (local.get $h) (local.get $slice)))
+                (local.set $kEnd (i32.add (local.get $k) (local.get $slice)))
+                (block $kDone
+                  (loop $kLoop
+                    (br_if $kDone (i32.ge_u (local.get $k) (local.get $kEnd)))
+                    (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+                      (f32x4.splat (f32.mul
+                        (f32.load (i32.add (local.get $q) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $width)) (local.get $k)) (i32.const 2))))
+                        (f32.load (i32.add (local.get $sel) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $width)) (local.get $k)) (i32.const 2))))))
+                      (v128.load (i32.add (local.get $wT) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $n)) (local.get $j)) (i32.const 2)))))))
+                    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                    (br $kLoop)))
+                (v128.store (i32.add (local.get $po) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc))
+                (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                (br $jLoop)))
+            (local.set $po (i32.add (local.get $po) (i32.shl (local.get $n) (i32.const 2))))
+            (local.set $h (i32.add (local.get $h) (i32.const 1)))
+            (br $hLoop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; headFold's gradient with respect to q: dq[r, k] = 0 + sel[h, k] (sum over j of dG[(r, h), j] w[j, k])
+  ;; for k in head h's slice (j in order from +0), w n x width (W_k). 4 slice columns at a time (slice % 4 = 0).
+  (func (export "headFoldBackQuery")
+    (param $dG i32) (param $sel i32) (param $w i32) (param $dq i32) (param $rows i32) (param $heads i32) (param $width i32) (param $n i32)
+    (local $r i32) (local $h i32) (local $j i32) (local $k i32) (local $kEnd i32) (local $slice i32) (local $acc v128) (local $pg i32)
+    (local.set $slice (i32.div_u (local.get $width) (local.get $heads)))
+    (local.set $pg (local.get $dG))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $h (i32.const 0))
+        (block $hDone
+          (loop $hLoop
+            (br_if $hDone (i32.ge_u (local.get $h) (local.get $heads)))
+            (local.set $k (i32.mul (local.get $h) (local.get $slice)))
+            (local.set $kEnd (i32.add (local.get $k) (local.get $slice)))
+            (block $kDone
+              (loop $kLoop
+                (br_if $kDone (i32.ge_u (local.get $k) (local.get $kEnd)))
+                (local.set $acc (v128.const i32x4 0 0 0 0))
+                (local.set $j (i32.const 0))
+                (block $jDone
+                  (loop $jLoop
+                    (br_if $jDone (i32.ge_u (local.get $j) (local.get $n)))
+                    (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+                      (f32x4.splat (f32.load (i32.add (local.get $pg) (i32.shl (local.get $j) (i32.const 2)))))
+                      (v128.load (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $width)) (local.get $k)) (i32.const 2)))))))
+                    (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                    (br $jLoop)))
+                (v128.store (i32.add (local.get $dq) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $width)) (local.get $k)) (i32.const 2)))
+                  (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $acc)
+                    (v128.load (i32.add (local.get $sel) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $width)) (local.get $k)) (i32.const 2)))))))
+                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (br $kLoop)))
+            (local.set $pg (i32.add (local.get $pg) (i32.shl (local.get $n) (i32.const 2))))
+            (local.set $h (i32.add (local.get $h) (i32.const 1)))
+            (br $hLoop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; headFold's gradient with respect to W_k: dw[j, k] = sum over r of dG[(r, h), j] (q[r, k] sel[h, k])
+  ;; for k in head h's slice (r in order from +0); dw n x width. 4 slice columns at a time.
+  (func (export "headFoldBackKey")
+    (param $dG i32) (param $q i32) (param $sel i32) (param $dw i32) (param $rows i32) (param $heads i32) (param $width i32) (param $n i32)
+    (local $r i32) (local $h i32) (local $j i32) (local $k i32) (local $kEnd i32) (local $slice i32) (local $acc v128) (local $s v128)
+    (local $rowStride i32)
+    (local.set $slice (i32.div_u (local.get $width) (local.get $heads)))
+    (local.set $rowStride (i32.shl (i32.mul (local.get $heads) (local.get $n)) (i32.const 2)))
+    (block $jDone
+      (loop $jLoop
+        (br_if $jDone (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $h (i32.const 0))
+        (block $hDone
+          (loop $hLoop
+            (br_if $hDone (i32.ge_u (local.get $h) (local.get $heads)))
+            (local.set $k (i32.mul (local.get $h) (local.get $slice)))
+            (local.set $kEnd (i32.add (local.get $k) (local.get $slice)))
+            (block $kDone
+              (loop $kLoop
+                (br_if $kDone (i32.ge_u (local.get $k) (local.get $kEnd)))
+                (local.set $s (v128.load (i32.add (local.get $sel) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $width)) (local.get $k)) (i32.const 2)))))
+                (local.set $acc (v128.const i32x4 0 0 0 0))
+                (local.set $r (i32.const 0))
+                (block $rDone
+                  (loop $rLoop
+                    (br_if $rDone (i32.ge_u (local.get $r) (local.get $rows)))
+                    (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+                      (f32x4.splat (f32.load (i32.add (i32.add (local.get $dG) (i32.mul (local.get $r) (local.get $rowStride)))
+                        (i32.shl (i32.add (i32.mul (local.get $h) (local.get $n)) (local.get $j)) (i32.const 2)))))
+                      (f32x4.mul
+                        (v128.load (i32.add (local.get $q) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $width)) (local.get $k)) (i32.const 2))))
+                        (local.get $s)))))
+                    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                    (br $rLoop)))
+                (v128.store (i32.add (local.get $dw) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $width)) (local.get $k)) (i32.const 2))) (local.get $acc))
+                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (br $kLoop)))
+            (local.set $h (i32.add (local.get $h) (i32.const 1)))
+            (br $hLoop)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $jLoop))))
+
+  ;; The attention's value projection, per head: out[r, i] = 0 + sum over k of p[(r, h), k] w[k, i]
+  ;; for i in head h's slice (k in order from +0), p (rows heads) x m, w m x width: the same values as
+  ;; p W then keeping each head's own slice, without the other heads' columns. 4 columns at a time.
+  (func (export "headProject")
+    (param $p i32) (param $w i32) (param $out i32) (param $rows i32) (param $heads i32) (param $m i32) (param $width i32)
+    (local $r i32) (local $h i32) (local $i i32) (local $iEnd i32) (local $k i32) (local $slice i32) (local $acc v128) (local $pp i32)
+    (local.set $slice (i32.div_u (local.get $width) (local.get $heads)))
+    (local.set $pp (local.get $p))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $h (i32.const 0))
+        (block $hDone
+          (loop $hLoop
+            (br_if $hDone (i32.ge_u (local.get $h) (local.get $heads)))
+            (local.set $i (i32.mul (local.get $h) (local.get $slice)))
+            (local.set $iEnd (i32.add (local.get $i) (local.get $slice)))
+            (block $iDone
+              (loop $iLoop
+                (br_if $iDone (i32.ge_u (local.get $i) (local.get $iEnd)))
+                (local.set $acc (v128.const i32x4 0 0 0 0))
+                (local.set $k (i32.const 0))
+                (block $kDone
+                  (loop $kLoop
+                    (br_if $kDone (i32.ge_u (local.get $k) (local.get $m)))
+                    (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+                      (f32x4.splat (f32.load (i32.add (local.get $pp) (i32.shl (local.get $k) (i32.const 2)))))
+                      (v128.load (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $width)) (local.get $i)) (i32.const 2)))))))
+                    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                    (br $kLoop)))
+                (v128.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $width)) (local.get $i)) (i32.const 2)))
+                  (f32x4.add (v128.const i32x4 0 0 0 0) (local.get $acc)))
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (br $iLoop)))
+            (local.set $pp (i32.add (local.get $pp) (i32.shl (local.get $m) (i32.const 2))))
+            (local.set $h (i32.add (local.get $h) (i32.const 1)))
+            (br $hLoop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; headProject's gradient with respect to p: dp[(r, h), k] = sum over i in head h's slice of
+  ;; dy[r, i] wT[i, k] (i in order from +0), wT width x m (w transposed). 4 columns of m at a time.
+  (func (export "headProjectBackInput")
+    (param $dy i32) (param $wT i32) (param $dp i32) (param $rows i32) (param $heads i32) (param $m i32) (param $width i32)
+    (local $r i32) (local $h i32) (local $i i32) (local $iEnd i32) (local $k i32) (local $slice i32) (local $acc v128) (local $pd i32)
+    (local.set $slice (i32.div_u (local.get $width) (local.get $heads)))
+    (local.set $pd (local.get $dp))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $h (i32.const 0))
+        (block $hDone
+          (loop $hLoop
+            (br_if $hDone (i32.ge_u (local.get $h) (local.get $heads)))
+            (local.set $k (i32.const 0))
+            (block $kDone
+              (loop $kLoop
+                (br_if $kDone (i32.ge_u (local.get $k) (local.get $m)))
+                (local.set $acc (v128.const i32x4 0 0 0 0))
+                (local.set $i (i32.mul (local.get $h) (local.get $slice)))
+                (local.set $iEnd (i32.add (local.get $i) (local.get $slice)))
+                (block $iDone
+                  (loop $iLoop
+                    (br_if $iDone (i32.ge_u (local.get $i) (local.get $iEnd)))
+                    (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+                      (f32x4.splat (f32.load (i32.add (local.get $dy) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $width)) (local.get $i)) (i32.const 2)))))
+                      (v128.load (i32.add (local.get $wT) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $m)) (local.get $k)) (i32.const 2)))))))
+                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                    (br $iLoop)))
+                (v128.store (i32.add (local.get $pd) (i32.shl (local.get $k) (i32.const 2))) (local.get $acc))
+                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (br $kLoop)))
+            (local.set $pd (i32.add (local.get $pd) (i32.shl (local.get $m) (i32.const 2))))
+            (local.set $h (i32.add (local.get $h) (i32.const 1)))
+            (br $hLoop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; headProject's gradient with respect to w: dw[k, i] = sum over r of p[(r, h), k] dy[r, i] for i
+  ;; in head h's slice (r in order from +0); dw m x width. 4 columns at a time.
+  (func (export "headProjectBackWeight")
+    (param $p i32) (param $dy i32) (param $dw i32) (param $rows i32) (param $heads i32) (param $m i32) (param $width i32)
+    (local $r i32) (local $h i32) (local $i i32) (local $iEnd i32) (local $k i32) (local $slice i32) (local $acc v128)
+    (local.set $slice (i32.div_u (local.get $width) (local.get $heads)))
+    (block $kDone
+      (loop $kLoop
+        (br_if $kDone (i32.ge_u (local.get $k) (local.get $m)))
+        (local.set $h (i32.const 0))
+        (block $hDone
+          (loop $hLoop
+            (br_if $hDone (i32.ge_u (local.get $h) (local.get $heads)))
+            (local.set $i (i32.mul (local.get $h) (local.get $slice)))
+            (local.set $iEnd (i32.add (local.get $i) (local.get $slice)))
+            (block $iDone
+              (loop $iLoop
+                (br_if $iDone (i32.ge_u (local.get $i) (local.get $iEnd)))
+                (local.set $acc (v128.const i32x4 0 0 0 0))
+                (local.set $r (i32.const 0))
+                (block $rDone
+                  (loop $rLoop
+                    (br_if $rDone (i32.ge_u (local.get $r) (local.get $rows)))
+                    (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+                      (f32x4.splat (f32.load (i32.add (local.get $p)
+                        (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $r) (local.get $heads)) (local.get $h)) (local.get $m)) (local.get $k)) (i32.const 2)))))
+                      (v128.load (i32.add (local.get $dy) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $width)) (local.get $i)) (i32.const 2)))))))
+                    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                    (br $rLoop)))
+                (v128.store (i32.add (local.get $dw) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $width)) (local.get $i)) (i32.const 2))) (local.get $acc))
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (br $iLoop)))
+            (local.set $h (i32.add (local.get $h) (i32.const 1)))
+            (br $hLoop)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $kLoop))))
 )
