@@ -94,24 +94,27 @@ export class ListScheduler {
       }
       order.subarray(0, count).sort(this.byKey);
     }
-    // Once no task left in the order fits a class with an idle server, the rest would only be reservations.
-    let idleMemory = planner.largestIdleMemory;
+    // `startable`: the first task from `i` on that a step could still start (`Planner.canStart`); once
+    // there is none, the rest of the plan would only be reservations. Answers only turn false during a
+    // plan, so the search never goes back: O(R x classes) per plan.
     let startable = 0;
-    for (let i = 0; i < count; i++) if (sim.taskMemory(order[i] as number) <= idleMemory) startable++;
-    for (let i = 0; i < count && planner.idleServersLeft && startable > 0; i++) {
+    while (startable < count && !planner.canStart(order[startable] as number, this.fastest(order[startable] as number))) startable++;
+    let idleVersion = planner.idleVersion;
+    for (let i = 0; i < count && planner.idleServersLeft && startable < count; i++) {
       const task = order[i] as number;
-      if (this.rule === 'least-execution' || (this.rule === 'critical-path' && (ranks as TaskRanks).critical[task] === 1)) {
-        planner.evaluateFastest(task);
-      } else {
-        planner.evaluate(task);
-      }
-      if (sim.taskMemory(task) <= idleMemory) startable--;
+      if (this.fastest(task)) planner.evaluateFastest(task);
+      else planner.evaluate(task);
       if (planner.best >= 0) planner.place(task, planner.best, planner.bestFinish);
-      if (planner.largestIdleMemory !== idleMemory) {
-        idleMemory = planner.largestIdleMemory;
-        startable = 0;
-        for (let j = i + 1; j < count; j++) if (sim.taskMemory(order[j] as number) <= idleMemory) startable++;
+      if (startable <= i || planner.idleVersion !== idleVersion) {
+        idleVersion = planner.idleVersion;
+        if (startable <= i) startable = i + 1;
+        while (startable < count && !planner.canStart(order[startable] as number, this.fastest(order[startable] as number))) startable++;
       }
     }
+  }
+
+  /** Whether the rule sends `task` to the fastest server that holds it (MET; CPoP's critical path). */
+  private fastest(task: number): boolean {
+    return this.rule === 'least-execution' || (this.rule === 'critical-path' && (this.ranks as TaskRanks).critical[task] === 1);
   }
 }

@@ -84,6 +84,8 @@ describe('Planner (the list and batch schedulers\' plan)', { timeout: deep ? 3_6
             const tasks = sim.readyTasksInOrder();
             // Best two before the last placement, of the tasks whose best two did not include its server.
             let kept = new Map<number, [number, number]>();
+            // canStart answers (plain rule, fastest rule) of earlier passes: once false, they stay false.
+            const refused = new Set<string>();
             while (tasks.length > 0) {
               expect(planner.largestIdleMemory).toBe(plain.largestIdleMemory());
               const current = new Map<number, [number, number]>();
@@ -96,6 +98,19 @@ describe('Planner (the list and batch schedulers\' plan)', { timeout: deep ? 3_6
                 const before = kept.get(task);
                 if (before !== undefined) expect([best, second]).toEqual(before);
                 current.set(task, [best, second]);
+                const fits = (j: number) => plain.freeNow[j] === 1 && sim.serverMemory(j) >= sim.taskMemory(task);
+                const anyFits = Array.from({ length: sim.serverCount }, (_, j) => j).some(fits);
+                expect(planner.canStart(task, false)).toBe(anyFits);
+                for (const fastest of [false, true]) {
+                  const can = planner.canStart(task, fastest);
+                  if (refused.has(`${task} ${fastest}`)) expect(can).toBe(false);
+                  if (!can) refused.add(`${task} ${fastest}`);
+                  // MET's choice starts now only if canStart said it could.
+                  if (fastest && !can) {
+                    planner.evaluateFastest(task);
+                    if (planner.best >= 0) expect(plain.freeNow[planner.best] === 1 && sim.isIdle(planner.best)).toBe(false);
+                  }
+                }
               }
               const task = tasks.splice(rng.int(0, tasks.length - 1), 1)[0] as number;
               // Half the time a server still free now, so that classes run out of idle servers.

@@ -48,6 +48,8 @@ export class Planner implements AvailabilitySource {
   /** Per class: idle servers still free now in the plan; and the largest memory among classes with one. */
   private readonly idleInClass: Int32Array;
   private idleMemory = Number.NEGATIVE_INFINITY;
+  /** Bumped whenever a class runs out of idle servers free now (so `canStart` answers may turn false). */
+  idleVersion = 0;
 
   constructor(private readonly sim: SimulationView) {
     this.availability = new ServerAvailability(
@@ -129,10 +131,36 @@ export class Planner implements AvailabilitySource {
         const k = sim.serverClass(server);
         const left = (this.idleInClass[k] as number) - 1;
         this.idleInClass[k] = left;
-        if (left === 0) this.updateIdleMemory();
+        if (left === 0) {
+          this.idleVersion++;
+          this.updateIdleMemory();
+        }
       }
     }
     this.availability.reserve(server, finish);
+  }
+
+  /**
+   * Whether a step of this plan could still start `task` now: some class that holds it still has an
+   * idle server free now; with `fastest` (MET's rule, `evaluateFastest`), one of the fastest classes
+   * that hold it and have an up server. Once false it stays false for the rest of the plan.
+   */
+  canStart(task: number, fastest: boolean): boolean {
+    const memory = this.sim.taskMemory(task);
+    if (!fastest) return memory <= this.idleMemory;
+    const classMemory = this.classMemory;
+    let compute = Number.NEGATIVE_INFINITY;
+    let idle = false;
+    for (let k = 0; k < classMemory.length; k++) {
+      if ((classMemory[k] as number) < memory || this.availability.top(k, 0) < 0) continue;
+      const c = this.sim.classCompute(k);
+      if (c > compute) {
+        compute = c;
+        idle = false;
+      }
+      if (c === compute && (this.idleInClass[k] as number) > 0) idle = true;
+    }
+    return idle;
   }
 
   private updateIdleMemory(): void {
