@@ -42,6 +42,23 @@ export class BatchScheduler {
   private bestFinish = new Float64Array(0);
   private second = new Int32Array(0);
   private secondFinish = new Float64Array(0);
+  /**
+   * MinMin without transfers: when each task was last evaluated and each server last placed on (one
+   * counter over the run; `planStart` is its value when the plan began), so a task's best two are
+   * known to stand while neither of its two servers has been placed on since.
+   */
+  private evaluatedAt = new Float64Array(0);
+  private placedAt = new Float64Array(0);
+  private counter = 0;
+  private planStart = 0;
+  /** MinMin without transfers: ready positions by (fit group, compute, position), and each group's range. */
+  private classMemory = new Float64Array(0);
+  private fitGroupEnd = new Int32Array(0);
+  private fitGroupHead = new Int32Array(0);
+  private fitGroup = new Int32Array(0);
+  private fitCompute = new Float64Array(0);
+  private readonly byFit = (a: number, b: number): number =>
+    (this.fitGroup[a] as number) - (this.fitGroup[b] as number) || (this.fitCompute[a] as number) - (this.fitCompute[b] as number) || a - b;
   private readonly decision = { task: -1, server: DEFER };
 
   constructor(
@@ -59,20 +76,25 @@ export class BatchScheduler {
       this.sim = sim;
       this.planner = new Planner(sim);
       this.remaining = new Int32Array(sim.taskCount);
-      if (this.rule === 'min-min') {
-        this.heap = new Int32Array(sim.taskCount);
-        this.key = new Float64Array(sim.taskCount);
-      } else {
-        this.best = new Int32Array(sim.taskCount);
-        this.bestFinish = new Float64Array(sim.taskCount);
-        this.second = new Int32Array(sim.taskCount);
-        this.secondFinish = new Float64Array(sim.taskCount);
-      }
+      this.heap = new Int32Array(sim.taskCount);
+      this.key = new Float64Array(sim.taskCount);
+      this.best = new Int32Array(sim.taskCount);
+      this.bestFinish = new Float64Array(sim.taskCount);
+      this.second = new Int32Array(sim.taskCount);
+      this.secondFinish = new Float64Array(sim.taskCount);
+      this.evaluatedAt = new Float64Array(sim.taskCount);
+      this.placedAt = new Float64Array(sim.serverCount);
+      this.classMemory = Float64Array.from({ length: sim.classCount }, (_, k) => sim.classMemory(k));
+      this.fitGroupEnd = new Int32Array(sim.classCount + 1);
+      this.fitGroupHead = new Int32Array(sim.classCount + 1);
+      this.fitGroup = new Int32Array(sim.taskCount);
+      this.fitCompute = new Float64Array(sim.taskCount);
     }
     const planner = this.planner as Planner;
     if (!planner.planStands()) {
-      if (this.rule === 'min-min') this.planMinMin(sim, planner);
-      else this.plan(sim, planner);
+      if (this.rule !== 'min-min') this.plan(sim, planner);
+      else if (sim.options.communication === 'delays-start') this.planMinMin(sim, planner);
+      else this.planMinMinByFit(sim, planner);
     }
     const decision = this.decision;
     if (!planner.nextStart(decision)) {
@@ -135,6 +157,101 @@ export class BatchScheduler {
     this.bestFinish[task] = planner.bestFinish;
     this.second[task] = planner.second;
     this.secondFinish[task] = planner.secondFinish;
+  }
+
+  /**
+   * MinMin under reward-only communication, the same steps as `planMinMin` with fewer evaluations.
+   * Tasks that fit the same classes (same number of classes with enough memory) have the same candidate
+   * servers, and a task's earliest finish max(now, avail_j) + c_t / C_j is non-decreasing in c_t on
+   * each, so within such a group the smallest finish is the first task's in compute order, shared only
+   * by the tasks right after it with an equal finish (the lowest position among them wins the tie).
+   * A step evaluates, per group, that first task and its followers while equal, reusing each task's
+   * best two while neither of its servers has been placed on since (see `plan`).
+   */
+  private planMinMinByFit(sim: SimulationView, planner: Planner): void {
+    planner.beginPlan();
+    this.counter++;
+    this.planStart = this.counter;
+    const count = sim.readyTasks;
+    const tasks = this.remaining;
+    const order = this.heap;
+    const classMemory = this.classMemory;
+    for (let i = 0; i < count; i++) {
+      const task = sim.readyTaskAt(i);
+      tasks[i] = task;
+      order[i] = i;
+      const memory = sim.taskMemory(task);
+      let group = 0;
+      for (let k = 0; k < classMemory.length; k++) if ((classMemory[k] as number) >= memory) group++;
+      this.fitGroup[i] = group;
+      this.fitCompute[i] = sim.taskCompute(task);
+    }
+    order.subarray(0, count).sort(this.byFit);
+    const groupEnd = this.fitGroupEnd;
+    const groupHead = this.fitGroupHead;
+    groupEnd.fill(0);
+    groupHead.fill(0);
+    for (let p = 0; p < count; p++) groupEnd[this.fitGroup[order[p] as number] as number] = p + 1;
+    for (let g = 1; g < groupEnd.length; g++) {
+      if ((groupEnd[g] as number) === 0) groupEnd[g] = groupEnd[g - 1] as number;
+      groupHead[g] = groupEnd[g - 1] as number;
+    }
+    let idleMemory = planner.largestIdleMemory;
+    let startable = countFitting(sim, tasks, 0, count, idleMemory);
+    while (planner.idleServersLeft && startable > 0) {
+      let pick = -1;
+      let pickFinish = 0;
+      for (let g = 1; g < groupEnd.length; g++) {
+        const end = groupEnd[g] as number;
+        let p = groupHead[g] as number;
+        while (p < end && (tasks[order[p] as number] as number) < 0) p++;
+        groupHead[g] = p;
+        if (p === end) continue;
+        let position = order[p] as number;
+        const finish = this.earliestFinish(planner, tasks[position] as number);
+        if (finish < 0) {
+          // No server can hold the group's tasks.
+          groupHead[g] = end;
+          continue;
+        }
+        for (let q = p + 1; q < end; q++) {
+          const other = order[q] as number;
+          const task = tasks[other] as number;
+          if (task < 0) continue;
+          if (this.earliestFinish(planner, task) !== finish) break;
+          if (other < position) position = other;
+        }
+        if (pick < 0 || finish < pickFinish || (finish === pickFinish && position < pick)) {
+          pick = position;
+          pickFinish = finish;
+        }
+      }
+      if (pick < 0) break;
+      const task = tasks[pick] as number;
+      const server = this.best[task] as number;
+      planner.place(task, server, pickFinish);
+      this.counter++;
+      this.placedAt[server] = this.counter;
+      tasks[pick] = -1;
+      if (sim.taskMemory(task) <= idleMemory) startable--;
+      if (planner.largestIdleMemory !== idleMemory) {
+        idleMemory = planner.largestIdleMemory;
+        startable = countFitting(sim, tasks, 0, count, idleMemory);
+      }
+    }
+  }
+
+  /** `task`'s earliest finish in the plan (-1 when no server can hold it), evaluated only when its best two may have changed. */
+  private earliestFinish(planner: Planner, task: number): number {
+    const evaluated = this.evaluatedAt[task] as number;
+    const best = this.best[task] as number;
+    const second = this.second[task] as number;
+    if (evaluated < this.planStart || best < 0 || second < 0 || (this.placedAt[best] as number) > evaluated || (this.placedAt[second] as number) > evaluated) {
+      this.remember(planner, task);
+      this.evaluatedAt[task] = this.counter;
+      if ((this.best[task] as number) < 0) return -1;
+    }
+    return this.bestFinish[task] as number;
   }
 
   private planMinMin(sim: SimulationView, planner: Planner): void {
@@ -207,10 +324,13 @@ export class BatchScheduler {
   }
 }
 
-/** How many of `tasks[from..to)` fit in `memory` (could still start on an idle server of the plan). */
+/** How many of `tasks[from..to)` (-1: planned) fit in `memory` (could still start on an idle server of the plan). */
 function countFitting(sim: SimulationView, tasks: Int32Array, from: number, to: number, memory: number): number {
   let count = 0;
-  for (let i = from; i < to; i++) if (sim.taskMemory(tasks[i] as number) <= memory) count++;
+  for (let i = from; i < to; i++) {
+    const task = tasks[i] as number;
+    if (task >= 0 && sim.taskMemory(task) <= memory) count++;
+  }
   return count;
 }
 
