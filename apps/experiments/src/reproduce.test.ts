@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JobProgress } from './jobs.js';
-import type { Job } from './plan.js';
+import { HEURISTIC_SUITE, type Job } from './plan.js';
 import type { Reporter } from './progress.js';
 import { ReproductionLockedError, ReproductionMismatchError } from './errors.js';
 import { type ReproduceOptions, reproduce } from './reproduce.js';
@@ -71,8 +71,8 @@ describe.skipIf(!existsSync(workerScript))('reproduce', () => {
     const first = await reproduce(await options(outDir, reporter));
     expect(existsSync(join(outDir, 'reproduce.lock'))).toBe(false);
     expect(first.pool.failed).toEqual([]);
-    // 2 methods x 2 seeds trained; 7 sizes x (4 learned + 4 heuristics) evaluated.
-    expect(first.pool.ranNow).toBe(4 + 7 * 8);
+    // 2 methods x 2 seeds trained; 7 sizes x (4 learned + the 16 heuristics of the suite) evaluated.
+    expect(first.pool.ranNow).toBe(4 + 7 * (4 + HEURISTIC_SUITE.length));
     expect(reporter.reports.some((p) => p.stepsPerSec !== undefined)).toBe(true);
     const table = JSON.parse(await readFile(join(outDir, 'table4.json'), 'utf8')) as Table;
     const scale = table.rows.find((r) => r.label === 'scale' && r.source === 'ours');
@@ -80,12 +80,12 @@ describe.skipIf(!existsSync(workerScript))('reproduce', () => {
     expect(await readFile(join(outDir, 'table4.md'), 'utf8')).toContain("scale (paper's)");
     expect((await readFile(join(outDir, 'table4.csv'), 'utf8')).split('\n')[0]).toMatch(/^table,kind,row/);
     const record = JSON.parse(await readFile(join(outDir, 'reproduce.json'), 'utf8')) as { invocations: { command: string; jobsRun: number }[] };
-    expect(record.invocations[0]).toMatchObject({ command: 'scale reproduce table4 --quick --epochs 1', jobsRun: 60 });
+    expect(record.invocations[0]).toMatchObject({ command: 'scale reproduce table4 --quick --epochs 1', jobsRun: 4 + 7 * (4 + HEURISTIC_SUITE.length) });
 
     const again = new RecordingReporter();
     const second = await reproduce(await options(outDir, again));
     expect(second.pool.ranNow).toBe(0);
-    expect(again.events).toEqual(['begin 60 60', 'end']);
+    expect(again.events).toEqual([`begin ${4 + 7 * (4 + HEURISTIC_SUITE.length)} ${4 + 7 * (4 + HEURISTIC_SUITE.length)}`, 'end']);
     expect(await readFile(join(outDir, 'table4.json'), 'utf8')).toBe(JSON.stringify(table, null, 2).concat('\n'));
 
     await expect(reproduce(await options(outDir, again, { epochs: 2 }))).rejects.toBeInstanceOf(ReproductionMismatchError);
@@ -95,7 +95,7 @@ describe.skipIf(!existsSync(workerScript))('reproduce', () => {
     await expect(reproduce(await options(outDir, again))).rejects.toBeInstanceOf(ReproductionLockedError);
     await rm(join(outDir, 'table4.md'));
     const report = await reproduce(await options(outDir, again, { reportOnly: true }));
-    expect(report.pool).toMatchObject({ ranNow: 0, finished: 60 });
+    expect(report.pool).toMatchObject({ ranNow: 0, finished: 4 + 7 * (4 + HEURISTIC_SUITE.length) });
     expect(await readFile(join(outDir, 'table4.md'), 'utf8')).toContain("scale (paper's)");
     const after = JSON.parse(await readFile(join(outDir, 'reproduce.json'), 'utf8')) as { invocations: unknown[] };
     expect(after.invocations).toHaveLength(2);
