@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { EpisodeResult, EvaluationSummary } from './evaluate.js';
+import type { EpisodeResult } from './evaluate.js';
+import { evaluationRecord } from './internal/test-records.js';
 import type { EvaluationRecord } from './jobs.js';
 import { CONFIRMATION_SEED_BASE, type EvaluateJob, evaluationFile, HEURISTIC_SUITE, FULL_BUDGET, QUICK_BUDGET, type TrainJob } from './plan.js';
 import { boundCell, comparison, comparisonColumns, hindsightRecord, ResultStore } from './results.js';
-import { summarize } from './statistics.js';
 import { planJobs } from './targets.js';
 import { BEYOND_NODES, beyondTables, GOAL_FRACTION, SHIFTS } from './targets/beyond.js';
 import { EXPLORE_REGIMES, exploreTable, OBJECTIVE_METHODS } from './targets/explore.js';
@@ -20,15 +20,7 @@ function record(values: readonly number[], options: { seedBase?: number; bound?:
     utilization: 0.5,
     ...(options.bound === undefined ? {} : { bound: options.bound }),
   }));
-  const summary: EvaluationSummary = {
-    policy: 'x',
-    nodes: 16,
-    episodes,
-    meanResponseTime: summarize(episodes.map((e) => e.meanResponseTime)),
-    p95ResponseTime: summarize(episodes.map((e) => e.p95ResponseTime)),
-    completedTasks: summarize(episodes.map((e) => e.completedTasks)),
-  };
-  return { job: {} as EvaluationRecord['job'], summary, features: null, wallSeconds: 1 };
+  return evaluationRecord(episodes);
 }
 
 const seeds = [42, 43, 44, 45, 46];

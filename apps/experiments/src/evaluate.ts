@@ -66,7 +66,8 @@ function episodeResult(seed: number, nodes: number, m: Metrics, decisions: numbe
   };
 }
 
-function summary(policy: string, nodes: number, episodes: EpisodeResult[]): EvaluationSummary {
+/** An evaluation's summary: its episodes and the summaries of their figures. */
+export function summarizeEpisodes(policy: string, nodes: number, episodes: EpisodeResult[]): EvaluationSummary {
   return {
     policy,
     nodes,
@@ -98,7 +99,7 @@ export function evaluateHeuristic(name: string, setup: EvaluationSetup): Evaluat
     episodes.push(episodeResult(seed, setup.nodes, sim.metrics(), sim.decisions, sim.invalidActions));
     setup.onEpisode?.(e + 1, setup.episodes);
   }
-  return summary(name, setup.nodes, episodes);
+  return summarizeEpisodes(name, setup.nodes, episodes);
 }
 
 /** Chooses an action index for an observation (a trained network: `policyFromNetwork(...).act` from `@scale/agents`). */
@@ -130,5 +131,5 @@ export function evaluateChooser(name: string, choose: Chooser, setup: Evaluation
       }
     }
   }
-  return summary(name, setup.nodes, episodes);
+  return summarizeEpisodes(name, setup.nodes, episodes);
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { EpisodeResult, EvaluationSummary } from './evaluate.js';
+import type { EpisodeResult } from './evaluate.js';
+import { evaluationRecord } from './internal/test-records.js';
 import type { EvaluationRecord } from './jobs.js';
 import { evaluationFile, FULL_BUDGET, HEURISTIC_SUITE } from './plan.js';
 import { alignSamples, invalidActionsCell, ResultStore } from './results.js';
-import { summarize } from './statistics.js';
 import { regimesTable } from './targets/regimes.js';
 import { table3 } from './targets/table3.js';
 import { table4 } from './targets/table4.js';
@@ -24,22 +24,10 @@ function record(meanResponseTime: number, covOffDiagonal = Number.NaN, options: 
     utilization: 0.5,
     ...(options.invalidActions === undefined ? {} : { decisions: 800, invalidActions: options.invalidActions }),
   }));
-  const summary: EvaluationSummary = {
-    policy: 'x',
-    nodes: 16,
+  return evaluationRecord(
     episodes,
-    meanResponseTime: summarize(episodes.map((e) => e.meanResponseTime)),
-    p95ResponseTime: summarize(episodes.map((e) => e.p95ResponseTime)),
-    completedTasks: summarize(episodes.map((e) => e.completedTasks)),
-  };
-  return {
-    job: {} as EvaluationRecord['job'],
-    summary,
-    features: Number.isFinite(covOffDiagonal)
-      ? { covOffDiagonal, kl: 0.5, samples: 100, dimensions: 16, ...(options.correlation ? { meanAbsCorrelation: 0.2, effectiveRank: 12 } : {}) }
-      : null,
-    wallSeconds: 1,
-  };
+    Number.isFinite(covOffDiagonal) ? { covOffDiagonal, kl: 0.5, samples: 100, dimensions: 16, ...(options.correlation ? { meanAbsCorrelation: 0.2, effectiveRank: 12 } : {}) } : null,
+  );
 }
 
 const seeds = [42, 43, 44, 45, 46];
