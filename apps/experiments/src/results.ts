@@ -105,8 +105,8 @@ export function metricOf(metric: Metric): (episode: EpisodeResult) => number {
 }
 
 /** One policy's cell: the mean and the interquartile mean with their 95% intervals (two-level bootstrap for a learned method, episodes for a heuristic). */
-function describedCell(records: PolicyRecords, metric: Metric, learned: boolean): CellValue {
-  const aligned = alignSamples([learned ? records : records.slice(0, 1)], metricOf(metric));
+function describedCell(records: PolicyRecords, value: (episode: EpisodeResult) => number, learned: boolean): CellValue {
+  const aligned = alignSamples([learned ? records : records.slice(0, 1)], value);
   if (aligned === null) return 'pending';
   const values = aligned.samples[0] as SeedEpisodeValues;
   const { mean, iqm } = describe(values);
@@ -125,12 +125,12 @@ function describedCell(records: PolicyRecords, metric: Metric, learned: boolean)
 
 /** A learned method's cell: the mean over seeds and episodes and the IQM, 95% intervals from the two-level bootstrap (seeds, then episodes). */
 export function learnedCell(records: PolicyRecords, metric: Metric): CellValue {
-  return describedCell(records, metric, true);
+  return describedCell(records, metricOf(metric), true);
 }
 
 /** A heuristic's cell: the mean over the evaluation episodes and the IQM, 95% intervals from the bootstrap over episodes. */
 export function heuristicCell(record: EpisodeRecord | undefined, metric: Metric): CellValue {
-  return describedCell([record], metric, false);
+  return describedCell([record], metricOf(metric), false);
 }
 
 /**
@@ -241,10 +241,7 @@ export function boundCell(records: readonly (EpisodeRecord | undefined)[]): Cell
   if (finished.length === 0) return 'pending';
   const record = finished.find((r) => r.summary.episodes.every((e) => e.bound !== undefined)) ?? (finished[0] as EpisodeRecord);
   if (record.summary.episodes.some((e) => e.bound === undefined)) return { mean: Number.NaN, ci95: null, n: 0, note: 'not recorded' };
-  const aligned = alignSamples([[record]], (e) => e.bound as number);
-  if (aligned === null) return 'pending';
-  const { mean, iqm } = describe(aligned.samples[0] as SeedEpisodeValues);
-  return { mean: mean.value, ci95: null, n: aligned.episodeSeeds.length, low: mean.low, high: mean.high, iqm, seeds: 1, episodes: aligned.episodeSeeds.length, over: 'episodes' };
+  return describedCell([record], (e) => e.bound as number, false);
 }
 
 /** A paired difference `first - second` as a cell (interval over seeds and episodes). */
