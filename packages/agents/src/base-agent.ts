@@ -266,7 +266,12 @@ export abstract class BaseAgent implements Agent {
     }
     const extra = new Map<string, NamedArray>();
     for (const [key, value] of arrays) if (key.startsWith('extra/')) extra.set(key.slice('extra/'.length), value);
-    this.restoreExtra(extra, metadata.extra as Record<string, unknown>);
+    try {
+      this.restoreExtra(extra, metadata.extra as Record<string, unknown>);
+    } catch (error) {
+      // An agent's extra state that does not parse is a bad checkpoint, named as one.
+      throw new CheckpointError(directory, error instanceof Error ? error.message : String(error));
+    }
     this.afterLoad();
   }
 }

@@ -50,11 +50,16 @@ export const MethodSchema = z
     env: MethodEnvSchema.optional(),
     /** PPO's discounting (a PPO config's own `discount` takes precedence); absent = `per-step`. */
     discount: DiscountSchema.optional(),
+    /** PPO divides rewards by the discounted return's running std (a PPO config's own setting takes precedence); absent = off. */
+    normalizeReturns: z.boolean().optional(),
   })
   .strict()
   .superRefine((method, ctx) => {
     if (method.discount === 'per-second' && method.agent !== 'ppo') {
       ctx.addIssue({ code: 'custom', path: ['discount'], message: `"per-step" with agent ${method.agent} (per-second discounting is PPO's GAE)` });
+    }
+    if (method.normalizeReturns === true && method.agent !== 'ppo') {
+      ctx.addIssue({ code: 'custom', path: ['normalizeReturns'], message: `false with agent ${method.agent} (return normalization is PPO's)` });
     }
     const extended = method.env?.actions === 'task-and-server' || method.env?.defer === true;
     if (extended && method.encoder === 'mlp') {
@@ -67,7 +72,9 @@ export type MethodInput = z.input<typeof MethodSchema>;
 /**
  * Issue 14's setting: the response-time objective, queue-aware observations, the agent picking
  * (task, server) pairs and able to wait, and per-second discounting (decisions per second grow with
- * N; a per-decision gamma would shorten the horizon in seconds as the cluster grows).
+ * N; a per-decision gamma would shorten the horizon in seconds as the cluster grows). Their PPO
+ * divides rewards by the discounted return's running std (`normalizeReturns`): without it the
+ * critic's gradient swamps the policy's under the global norm clip and the policy does not move.
  */
 const RESPONSE_TIME = { objective: 'response-time', observation: 'queue-aware', actions: 'task-and-server', defer: true, candidates: 4 } as const;
 
@@ -82,9 +89,9 @@ export const METHOD_PRESETS = {
   'dqn-crossattn': { agent: 'dqn', encoder: 'cross-attention', srr: null },
   'sac-crossattn': { agent: 'sac', encoder: 'cross-attention', srr: null },
   /** SCALE (cross-attention, SRR on) in issue 14's setting. */
-  'scale-rt': { agent: 'ppo', encoder: 'cross-attention', srr: {}, env: RESPONSE_TIME, discount: 'per-second' },
+  'scale-rt': { agent: 'ppo', encoder: 'cross-attention', srr: {}, env: RESPONSE_TIME, discount: 'per-second', normalizeReturns: true },
   /** The same without SRR. */
-  'crossattn-rt': { agent: 'ppo', encoder: 'cross-attention', srr: null, env: RESPONSE_TIME, discount: 'per-second' },
+  'crossattn-rt': { agent: 'ppo', encoder: 'cross-attention', srr: null, env: RESPONSE_TIME, discount: 'per-second', normalizeReturns: true },
 } as const satisfies Record<string, MethodInput>;
 export type MethodPreset = keyof typeof METHOD_PRESETS;
 

@@ -29,6 +29,8 @@ export type PpoDiagnostics = {
   updates: number;
   /** 1 when `targetKl` ended the update early, else 0. */
   stoppedOnKl: number;
+  /** With return normalization only: the divisor applied to this rollout's rewards (the discounted return's running std). */
+  returnScale?: number;
 };
 
 /** 1 - Var(returns - values) / Var(returns): 1 is a perfect critic, 0 no better than a constant. */

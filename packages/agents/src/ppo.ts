@@ -13,6 +13,7 @@ import { type Discount, DiscountSchema, type Method, methodModelLayout } from '.
 import { type PpoDiagnostics, explainedVariance } from './ppo-diagnostics.js';
 import { type GradientComputer, type MinibatchDiagnostics, type PpoShardSettings, type ShardArrays, SingleThreadGradients } from './ppo-gradient.js';
 import { NetworkPolicy } from './policy.js';
+import { ReturnNormalizer } from './return-normalizer.js';
 import type { VecEnvLike } from './types.js';
 
 /** PPO's hyperparameters (DESIGN.md section 3; CleanRL's ppo.py names where they exist). */
@@ -35,6 +36,13 @@ export const PpoConfigSchema = z
      * not defaulted, so a paper run's stored config has no new key.
      */
     discount: DiscountSchema.optional(),
+    /**
+     * Divide rewards by the running std of the discounted return before GAE (`return-normalizer.ts`;
+     * SB3's `VecNormalize(norm_reward=True)`), so the critic's targets stay near unit scale. Absent:
+     * the method's `normalizeReturns`, else off (the paper's runs). Optional, not defaulted, so a paper
+     * run's stored config has no new key.
+     */
+    normalizeReturns: z.boolean().optional(),
     /** Passes over each rollout (stated: 8). */
     updateEpochs: z.number().int().min(1).max(1000).default(8),
     /** Minibatch size (stated: 256, so 4 minibatches x 8 passes = 32 gradient steps per collect). */
@@ -118,6 +126,8 @@ export class PPO extends BaseAgent {
   readonly discount: Discount;
   /** This thread alone, or it and `updateThreads - 1` workers (started at the first update). */
   private readonly gradients: GradientComputer;
+  /** Scales rewards by the discounted return's running std (`config.normalizeReturns`, else the method's); null when off. */
+  private readonly returnNormalizer: ReturnNormalizer | null;
 
   constructor(env: VecEnvLike, method: Method, options: PpoOptions) {
     super(env, method, options);
@@ -125,6 +135,7 @@ export class PPO extends BaseAgent {
     this.config = parseConfig(PpoConfigSchema, options.config ?? {}, 'ppo');
     this.discount = this.config.discount ?? method.discount ?? 'per-step';
     this.srr = method.srr;
+    this.returnNormalizer = (this.config.normalizeReturns ?? method.normalizeReturns ?? false) ? new ReturnNormalizer(env.numEnvs) : null;
     this.network = new Network({ ...methodModelLayout(method), ...options.model, encoder: method.encoder, outputs: { policy: true, value: true, q: false }, seed: options.seed });
     this.fast = new FastNetwork(this.network);
     this.optimizer = new PackedAdam(this.network.trainableVariables(), { epsilon: this.config.adamEpsilon, maxGradNorm: this.config.maxGradNorm });
@@ -192,8 +203,18 @@ export class PPO extends BaseAgent {
     for (let i = 0; i < k; i++) nextValues[i] = this.fast.forward(this.observation(i)).value;
 
     // 2. Advantages by GAE(lambda); returns = advantages + values are the critic's targets. A
-    //    truncated episode bootstraps from V(final observation) (see computeGae).
+    //    truncated episode bootstraps from V(final observation) (see computeGae). With return
+    //    normalization the rewards are first divided by the discounted return's running std.
     if (this.discount === 'per-second') checkElapsed(elapsed, valid, used);
+    const gamma = this.config.gamma;
+    const returnScale = this.returnNormalizer?.normalize({
+      rewards,
+      terminated,
+      truncated,
+      valid,
+      used,
+      discountAt: this.discount === 'per-second' ? (idx) => gamma ** (elapsed[idx] as number) : () => gamma,
+    });
     const { advantages, returns } = computeGae({
       steps,
       envs: k,
@@ -253,6 +274,8 @@ export class PPO extends BaseAgent {
       srrKl: this.srr === null ? Number.NaN : mean(sums.srrKl),
       updates,
       stoppedOnKl,
+      // Only with return normalization, so a paper run's metrics rows keep their keys.
+      ...(returnScale === undefined ? {} : { returnScale }),
     };
   }
 
@@ -329,6 +352,12 @@ export class PPO extends BaseAgent {
   protected restoreRngs(states: Record<string, RngState>): void {
     this.behaviour.rng = rngFrom(states, 'actions');
     this.shuffleRng = rngFrom(states, 'minibatches');
+  }
+  protected override extraState(): Record<string, unknown> {
+    return this.returnNormalizer === null ? {} : { returnNormalizer: this.returnNormalizer.state() };
+  }
+  protected override restoreExtra(_arrays: ReadonlyMap<string, unknown>, state: Record<string, unknown>): void {
+    this.returnNormalizer?.restore(state.returnNormalizer);
   }
   protected afterLoad(): void {
     this.optimizer.syncFromVariables();
