@@ -129,6 +129,55 @@ describe('VectorEnv', () => {
     const next = restored.step([0, 1, 2].map((i) => VectorEnv.view(resumed, i).mask.lastIndexOf(1)));
     expect([0, 1, 2].map((i) => fields(VectorEnv.view(next.obs, i)))).toEqual(afterSnapshot);
   });
+
+  it('resetSameSeed gives every env the same workflow arrivals, whatever actions they take', () => {
+    const config: EnvConfigInput = { nodes: 8, horizon: 20, observation: 'queue-aware', actions: 'task-and-server', defer: true, objective: 'response-time', candidates: 4 };
+    const vec = new VectorEnv(2, config);
+    const { obs: first, infos } = vec.resetSameSeed(9);
+    expect(infos.map((i) => i.episodeSeed)).toEqual([9, 9]);
+    expect(Array.from(VectorEnv.view(first, 1).servers)).toEqual(Array.from(VectorEnv.view(first, 0).servers));
+    // Env 0 takes its first valid action, env 1 its last (a defer whenever valid); an env that ended is held.
+    let obs = first;
+    const active = new Uint8Array([1, 1]);
+    const arrivals: [number, number][][] = [[], []];
+    for (let step = 0; step < 20_000 && active.some((a) => a === 1); step++) {
+      const actions = [0, 1].map((i) => (i === 0 ? VectorEnv.view(obs, i).mask.indexOf(1) : VectorEnv.view(obs, i).mask.lastIndexOf(1)));
+      const result = vec.stepActive(actions, active);
+      for (let i = 0; i < 2; i++) {
+        if (active[i] !== 1) continue;
+        const sim = vec.envs[i]!.simulation;
+        arrivals[i]!.push([sim.now, sim.arrivedWorkflows]);
+        if (result.terminated[i] === 1 || result.truncated[i] === 1) active[i] = 0;
+      }
+      obs = result.obs;
+    }
+    expect(Array.from(active)).toEqual([0, 0]);
+    const traces = vec.envs.map((env) => env.trace());
+    expect(traces[1]!.workflows).toEqual(traces[0]!.workflows);
+    expect(traces[0]!.workflows.length).toBeGreaterThan(3);
+    // The schedules differ, yet at any simulated time both envs have seen the same arrivals.
+    expect(traces[1]!.attempts).not.toEqual(traces[0]!.attempts);
+    const arrivedBy = (log: [number, number][], time: number) => log.filter(([t]) => t <= time).reduce((most, [, n]) => Math.max(most, n), 0);
+    const expected = (time: number) => traces[0]!.workflows.filter((w) => w.arrival <= time).length;
+    for (const log of arrivals) for (const [time, arrived] of log) expect([arrived, arrivedBy(log, time)]).toEqual([expected(time), expected(time)]);
+  });
+
+  it('stepActive holds the inactive envs: no step, no autoreset, their last observation again with reward 0', () => {
+    const vec = new VectorEnv(2, { nodes: 4, horizon: 4 });
+    let { obs } = vec.resetSameSeed(3);
+    const held = Array.from(VectorEnv.view(obs, 1).task);
+    const decisionsBefore = vec.envs[1]!.simulation.decisions;
+    for (let step = 0; step < 5; step++) {
+      const result = vec.stepActive([VectorEnv.view(obs, 0).mask.indexOf(1), 0], [1, 0]);
+      expect([result.rewards[1], result.terminated[1], result.truncated[1], result.infos[1]?.episode]).toEqual([0, 0, 0, undefined]);
+      expect(Array.from(VectorEnv.view(result.obs, 1).task)).toEqual(held);
+      obs = result.obs;
+    }
+    expect(vec.envs[1]!.simulation.decisions).toBe(decisionsBefore);
+    expect(vec.envs[0]!.simulation.decisions).toBeGreaterThan(0);
+    expect(() => vec.stepActive([0, 0], [1])).toThrow(/active: expected 2 flags, one per env/);
+    expect(() => new VectorEnv(1).stepActive([0], [0])).toThrow(/call reset\(\) before step\(\)/);
+  });
 });
 
 const i0 = (step: number): number => step % 3;

@@ -1,6 +1,7 @@
 import { ConfigError } from '@scale/workload';
 import type { EnvConfigInput } from './config.js';
 import { type EnvSnapshot, SchedulingEnv, type StepInfo } from './env.js';
+import { ResetNeededError } from './errors.js';
 import type { Observation } from './observation.js';
 
 /**
@@ -50,13 +51,17 @@ export interface VectorEnvSnapshot {
  * k scheduling envs stepped together, with Gymnasium's next-step autoreset: when env i ends at step t,
  * step t returns its final observation and info (with `info.episode`); at step t+1 its action is
  * ignored, it resets, and it returns the first observation of the new episode with reward 0 and
- * neither flag set. `reset({ seed })` seeds env i with `seed + i`, as Gymnasium's vector envs do.
+ * neither flag set. `reset({ seed })` seeds env i with `seed + i`, as Gymnasium's vector envs do;
+ * `resetSameSeed(seed)` seeds them all with `seed`, and `stepActive` holds the envs it is told to.
  */
 export class VectorEnv {
   readonly envs: readonly SchedulingEnv[];
   /** The last finished episode's info of each env (kept across autoresets). */
   readonly lastEpisode: (StepInfo['episode'] | undefined)[];
   private readonly needsReset: boolean[];
+  /** Each env's last observation and info, which `stepActive` returns again for an env it holds. */
+  private readonly lastObs: Observation[];
+  private readonly lastInfo: StepInfo[];
 
   constructor(
     readonly numEnvs: number,
@@ -66,18 +71,50 @@ export class VectorEnv {
     this.envs = Array.from({ length: numEnvs }, (_, i) => new SchedulingEnv({ ...config, seed: (config.seed ?? 0) + i }));
     this.needsReset = new Array<boolean>(numEnvs).fill(false);
     this.lastEpisode = new Array(numEnvs).fill(undefined);
+    this.lastObs = new Array(numEnvs);
+    this.lastInfo = new Array(numEnvs);
   }
 
   reset(args: { seed?: number } = {}): { obs: VectorObservation; infos: StepInfo[] } {
-    const results = this.envs.map((env, i) => env.reset(args.seed === undefined ? {} : { seed: args.seed + i }));
+    return this.resetEach((i) => (args.seed === undefined ? {} : { seed: args.seed + i }));
+  }
+
+  /**
+   * Resets every env with the same `seed` (Gymnasium's `reset(seed=[s] * k)`): k episodes of one
+   * arrival sequence, which only the actions taken tell apart (the input-driven baseline's episodes).
+   * Later autoresets draw from each env's own stream, as after `reset({ seed })`.
+   */
+  resetSameSeed(seed: number): { obs: VectorObservation; infos: StepInfo[] } {
+    return this.resetEach(() => ({ seed }));
+  }
+
+  private resetEach(seedOf: (i: number) => { seed?: number }): { obs: VectorObservation; infos: StepInfo[] } {
+    const results = this.envs.map((env, i) => env.reset(seedOf(i)));
     // An episode with no decision at all (no arrival) is over at reset: it resets again at the next step.
     results.forEach((r, i) => {
       this.needsReset[i] = r.info.episode !== undefined;
+      this.lastObs[i] = r.obs;
+      this.lastInfo[i] = r.info;
     });
     return { obs: pack(results.map((r) => r.obs)), infos: results.map((r) => r.info) };
   }
 
   step(actions: ArrayLike<number>): VectorStepResult {
+    return this.stepEach(actions, null);
+  }
+
+  /**
+   * Steps only the envs with `active[i] = 1`; the others are held: not stepped and not autoreset,
+   * their entry repeats their last observation and info (without `episode`) with reward 0 and
+   * neither flag set. So envs that finished an episode can wait while the rest finish theirs. An
+   * active env behaves as in `step` (an ended one autoresets).
+   */
+  stepActive(actions: ArrayLike<number>, active: ArrayLike<number>): VectorStepResult {
+    if (active.length !== this.numEnvs) throw new ConfigError('active', `${this.numEnvs} flags, one per env`, active.length);
+    return this.stepEach(actions, active);
+  }
+
+  private stepEach(actions: ArrayLike<number>, active: ArrayLike<number> | null): VectorStepResult {
     if (actions.length !== this.numEnvs) throw new ConfigError('actions', `${this.numEnvs} actions, one per env`, actions.length);
     const observations: Observation[] = [];
     const rewards = new Float64Array(this.numEnvs);
@@ -85,11 +122,21 @@ export class VectorEnv {
     const truncated = new Uint8Array(this.numEnvs);
     const infos: StepInfo[] = [];
     this.envs.forEach((env, i) => {
+      if (active !== null && active[i] !== 1) {
+        const last = this.lastInfo[i];
+        if (last === undefined) throw new ResetNeededError('not-reset');
+        const { episode: _ended, ...info } = last;
+        observations.push(this.lastObs[i] as Observation);
+        infos.push(info);
+        return;
+      }
       if (this.needsReset[i]) {
         const { obs, info } = env.reset();
         this.needsReset[i] = info.episode !== undefined;
         observations.push(obs);
         infos.push(info);
+        this.lastObs[i] = obs;
+        this.lastInfo[i] = info;
         return;
       }
       const result = env.step(actions[i] as number);
@@ -98,6 +145,8 @@ export class VectorEnv {
       terminated[i] = result.terminated ? 1 : 0;
       truncated[i] = result.truncated ? 1 : 0;
       infos.push(result.info);
+      this.lastObs[i] = result.obs;
+      this.lastInfo[i] = result.info;
       if (result.terminated || result.truncated) {
         this.needsReset[i] = true;
         this.lastEpisode[i] = result.info.episode;
@@ -114,7 +163,12 @@ export class VectorEnv {
   /** Rebuilds the state `snapshot()` described; returns the observation the next `step` acts on. */
   restore(snapshot: VectorEnvSnapshot): { obs: VectorObservation } {
     if (snapshot.envs.length !== this.numEnvs) throw new ConfigError('snapshot.envs', `${this.numEnvs} env snapshots`, snapshot.envs.length);
-    const observations = this.envs.map((env, i) => env.restore(snapshot.envs[i] as EnvSnapshot).obs);
+    const restored = this.envs.map((env, i) => env.restore(snapshot.envs[i] as EnvSnapshot));
+    const observations = restored.map((r) => r.obs);
+    restored.forEach((r, i) => {
+      this.lastObs[i] = r.obs;
+      this.lastInfo[i] = r.info;
+    });
     snapshot.needsReset.forEach((flag, i) => {
       this.needsReset[i] = flag;
     });
