@@ -25,6 +25,11 @@ export interface EpisodeResult {
    * task has a lower mean response time. Absent from evaluation files written before it was recorded.
    */
   readonly bound?: number;
+  /**
+   * Times the policy held a decision until the next event (`defer` actions): recorded only for learned
+   * policies whose env offers defer.
+   */
+  readonly deferrals?: number;
 }
 
 export interface EvaluationSummary {
@@ -46,6 +51,8 @@ export interface EvaluationSetup {
   readonly episodes: number;
   /** Episode e has seed `seedBase + e` (default `EVALUATION_SEED_BASE`). */
   readonly seedBase?: number;
+  /** Called before each episode of a learned policy with its seed (a sampling policy reseeds). */
+  readonly onReset?: (seed: number) => void;
   /** Called after each episode (progress). */
   readonly onEpisode?: (done: number, total: number) => void;
 }
@@ -111,6 +118,7 @@ export function evaluateChooser(name: string, choose: Chooser, setup: Evaluation
   const episodes: EpisodeResult[] = [];
   for (let e = 0; e < setup.episodes; e++) {
     const seed = (setup.seedBase ?? EVALUATION_SEED_BASE) + e;
+    setup.onReset?.(seed);
     const start = env.reset({ seed });
     let obs = start.obs;
     let info = start.info;
@@ -125,7 +133,8 @@ export function evaluateChooser(name: string, choose: Chooser, setup: Evaluation
       if (over) {
         const m = info.episode;
         if (m === undefined) throw new Error('episode ended without metrics');
-        episodes.push(episodeResult(seed, setup.nodes, m, m.decisions, m.invalidActions));
+        const result = episodeResult(seed, setup.nodes, m, m.decisions, m.invalidActions);
+        episodes.push(env.layout.defer ? { ...result, deferrals: m.deferrals } : result);
         setup.onEpisode?.(e + 1, setup.episodes);
         break;
       }

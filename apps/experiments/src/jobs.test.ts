@@ -1,10 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StaleResultError } from './errors.js';
 import { jobFinished, writeJsonAtomic } from './jobs.js';
 import { FULL_BUDGET } from './plan.js';
+import { writeRunRecord } from './run-record.js';
+import { resolveTrainConfig } from './train-config.js';
 import { planJobs } from './targets.js';
 
 const directories: string[] = [];
@@ -23,6 +25,23 @@ describe('jobFinished', () => {
     expect(await jobFinished(outDir, job)).toBe(true);
     // The same file from an older memory regime.
     await writeJsonAtomic(join(outDir, job.file), { job: { ...job, env: { generator: { memory: { mean: 16, sd: 12, min: 0.5, max: 64 } } } }, summary: {}, features: null, wallSeconds: 1 });
+    await expect(jobFinished(outDir, job)).rejects.toBeInstanceOf(StaleResultError);
+  });
+
+  it('a training run is stale when its preset now resolves to another method (a changed preset, not only a changed config)', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'scale-jobs-'));
+    directories.push(outDir);
+    const [job] = planJobs({ targets: ['explore'], seeds: [42], budget: FULL_BUDGET, backend: 'wasm', workload: null }).filter((j) => j.kind === 'train' && j.config.method === 'scale-rt');
+    if (job === undefined || job.kind !== 'train') throw new Error('no scale-rt training planned');
+    const dir = join(outDir, job.dir);
+    await mkdir(join(dir, 'model'), { recursive: true });
+    const { resolvedMethod, ...config } = resolveTrainConfig(job.config);
+    const record = { config, method: resolvedMethod, backend: 'wasm' as const, node: 'v20', versions: {}, startedAt: '2026-12-01T00:00:00.000Z', epochsDone: config.epochs };
+    await writeRunRecord(dir, record);
+    expect(await jobFinished(outDir, job)).toBe(true);
+    // The same run made before scale-rt normalized its returns.
+    const { normalizeReturns: _dropped, ...older } = resolvedMethod;
+    await writeRunRecord(dir, { ...record, method: older });
     await expect(jobFinished(outDir, job)).rejects.toBeInstanceOf(StaleResultError);
   });
 });

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FeatureBuffer, policyFromNetwork, recoverCheckpoint } from '@scale/agents';
 import { loadNetwork } from '@scale/model';
+import { Rng } from '@scale/workload';
 import { type FeatureStatistics, featureStatistics } from '@scale/srr';
 import { RunRecordError, StaleResultError } from './errors.js';
 import { type EvaluationSummary, evaluateChooser, evaluateHeuristic } from './evaluate.js';
@@ -82,14 +83,17 @@ export async function trainingFinished(outDir: string, job: TrainJob): Promise<b
     throw new StaleResultError(dir);
   }
   if (record === null) return false;
-  const { resolvedMethod: _method, ...planned } = resolveTrainConfig(job.config);
+  const { resolvedMethod, ...planned } = resolveTrainConfig(job.config);
   if (JSON.stringify(record.config) !== JSON.stringify(planned) && JSON.stringify(resolvedAgain(record.config)) !== JSON.stringify(resolvedAgain(planned))) throw new StaleResultError(dir);
+  // A preset names a method whose definition can change (e.g. scale-rt gaining return normalization):
+  // a run of the old definition is not a run of this one.
+  if (JSON.stringify(record.method) !== JSON.stringify(resolvedMethod)) throw new StaleResultError(dir);
   return record.epochsDone !== undefined && record.epochsDone === record.config.epochs;
 }
 
 /** What identifies an evaluation's settings (the label and dependencies may change without changing the result). */
 function evaluationSettings(job: EvaluateJob): string {
-  return JSON.stringify({ policy: job.policy, env: job.env, nodes: job.nodes, episodes: job.episodes, features: job.features, ...(job.seedBase === undefined ? {} : { seedBase: job.seedBase }) });
+  return JSON.stringify({ policy: job.policy, env: job.env, nodes: job.nodes, episodes: job.episodes, features: job.features, ...(job.seedBase === undefined ? {} : { seedBase: job.seedBase }), ...(job.policyMode === undefined ? {} : { policyMode: job.policyMode }) });
 }
 
 async function evaluationFinished(outDir: string, job: EvaluateJob): Promise<boolean> {
@@ -150,13 +154,16 @@ async function runEvaluation(outDir: string, job: EvaluateJob, hooks: JobHooks):
     const network = await loadNetwork(join(runDirectory, 'model'));
     try {
       const buffer = job.features ? new FeatureBuffer(network.config.embedDim) : undefined;
-      const policy = policyFromNetwork(network, { mask, mode: 'greedy', seed: 0, ...(buffer ? { features: buffer } : {}) });
+      const mode = job.policyMode ?? 'greedy';
+      const policy = policyFromNetwork(network, { mask, mode, seed: 0, ...(buffer ? { features: buffer } : {}) });
       summary = evaluateChooser(`${job.policy.method}-seed${job.policy.seed}`, policy.act, {
         env: { ...job.env, ...methodEnv(record.config.method), invalidAction: record.config.invalidAction },
         nodes: job.nodes,
         episodes: job.episodes,
         onEpisode,
         ...seedBaseOf(job),
+        // A sampling policy starts each episode from that episode's own stream.
+        ...(mode === 'sample' ? { onReset: (seed: number) => void (policy.rng = new Rng(seed).child('eval:sample')) } : {}),
       });
       if (buffer !== undefined && buffer.samples >= 2) features = featureStatistics(buffer.values(), buffer.dimensions);
     } finally {

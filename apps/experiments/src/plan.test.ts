@@ -37,6 +37,19 @@ describe('planJobs', () => {
     }
   });
 
+  it('the objective-reward methods are evaluated by sampling, everything else greedy (no policyMode key)', () => {
+    const jobs = evaluations(planJobs({ ...options, targets: ['table3', 'regimes', 'explore', 'beyond'] }));
+    let sampled = 0;
+    for (const job of jobs) {
+      if (job.kind !== 'evaluate') continue;
+      const objective = 'run' in job.policy && job.policy.method.endsWith('-rt');
+      expect(job.policyMode).toBe(objective ? 'sample' : undefined);
+      if (!objective) expect(job).not.toHaveProperty('policyMode');
+      if (objective) sampled += 1;
+    }
+    expect(sampled).toBeGreaterThan(0);
+  });
+
   it('the regime sweep trains scale and crossattn in each regime, reusing the paper regime runs', () => {
     const jobs = planJobs({ ...options, targets: ['table3', 'regimes'] });
     expect(trains(jobs)).toHaveLength(6 * 2 + (REGIMES.length - 1) * 2 * 2);

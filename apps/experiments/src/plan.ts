@@ -89,6 +89,12 @@ export interface EvaluateJob {
    * phase evaluates on fresh seeds (`CONFIRMATION_SEED_BASE`) that no exploration result has seen.
    */
   readonly seedBase?: number;
+  /**
+   * A learned policy's action choice: absent = greedy (argmax, every paper table); `sample` draws from
+   * the policy, reseeded at each episode from its seed (`new Rng(seed).child('eval:sample')`), so
+   * episode e's schedule depends on nothing but episode e.
+   */
+  readonly policyMode?: 'sample';
 }
 
 export type Job = TrainJob | EvaluateJob;
@@ -139,6 +145,8 @@ export interface Comparison {
   readonly seedBase?: number;
   /** Invalid actions in training and evaluation (absent: the paper's `penalize`). */
   readonly invalidAction?: 'penalize' | 'mask';
+  /** How the learned policies choose in evaluation (absent: greedy). */
+  readonly policyMode?: 'sample';
 }
 
 /**
@@ -161,7 +169,7 @@ export class JobPlan {
       for (const method of comparison.methods) {
         for (const seed of this.options.seeds) {
           const run = this.train(comparison.regime, method, seed, comparison.invalidAction);
-          this.evaluate({ set, policy: { run: run.dir, method, seed }, env, nodes, after: [run.id], seedBase });
+          this.evaluate({ set, policy: { run: run.dir, method, seed }, env, nodes, after: [run.id], seedBase, policyMode: comparison.policyMode });
         }
       }
     }
@@ -198,7 +206,7 @@ export class JobPlan {
     return job;
   }
 
-  private evaluate(args: { set: string; policy: EvaluatedPolicy; env: JobEnv; nodes: number; after: readonly string[]; seedBase: number | undefined }): void {
+  private evaluate(args: { set: string; policy: EvaluatedPolicy; env: JobEnv; nodes: number; after: readonly string[]; seedBase: number | undefined; policyMode?: 'sample' | undefined }): void {
     const key = policyKey(args.policy);
     const file = evaluationFile(args.set, key, args.nodes);
     this.add({
@@ -214,6 +222,7 @@ export class JobPlan {
       after: args.after,
       label: `eval ${key} N=${args.nodes}${args.set === 'paper' ? '' : ` (${args.set})`}`,
       ...(args.seedBase === undefined ? {} : { seedBase: args.seedBase }),
+      ...(args.policyMode === undefined ? {} : { policyMode: args.policyMode }),
     });
   }
 }

@@ -28,7 +28,7 @@ export interface StepInfo {
   /** The seed this episode's simulation was built from. */
   readonly episodeSeed: number;
   /** Only at an episode's end: the simulator's metrics and how it ended. */
-  readonly episode?: Metrics & { readonly outcome: 'terminated' | 'truncated'; readonly decisions: number; readonly invalidActions: number; readonly return: number };
+  readonly episode?: Metrics & { readonly outcome: 'terminated' | 'truncated'; readonly decisions: number; readonly invalidActions: number; readonly deferrals: number; readonly return: number };
 }
 
 export interface ResetResult {
@@ -275,7 +275,7 @@ export class SchedulingEnv {
     const outcome: 'terminated' | 'truncated' = sim.outcome === 'terminated' ? 'terminated' : 'truncated';
     // Object.assign onto the fresh metrics object, not a spread: a spread would read the lazy headroom
     // bound, which training never needs.
-    const episode = Object.assign(sim.metrics(), { outcome, decisions: sim.decisions, invalidActions: sim.invalidActions, return: this.episodeReturn });
+    const episode = Object.assign(sim.metrics(), { outcome, decisions: sim.decisions, invalidActions: sim.invalidActions, deferrals: sim.deferrals, return: this.episodeReturn });
     return { ...base, episode };
   }
 }

@@ -11,6 +11,14 @@ import { REGIMES } from './regimes.js';
 export const OBJECTIVE_METHODS = ['scale-rt', 'crossattn-rt'] as const;
 /** The objective-reward methods mask invalid actions (as Decima does): the paper's penalty would spend most of an untrained policy's steps on invalid pairs. */
 export const OBJECTIVE_INVALID_ACTION = 'mask' as const;
+/**
+ * The objective-reward methods are evaluated by sampling from their policy, not by argmax. Chosen after
+ * seeing the first exploration: with defer as one action beside the (task, server) pairs, the argmax of
+ * a high-entropy policy is often defer even when most of its probability is on starting some task, so
+ * greedy runs deferred hundreds of times per episode (the README's exploration section has the numbers).
+ * PPO trains the stochastic policy; sampling evaluates that policy.
+ */
+export const OBJECTIVE_POLICY_MODE = 'sample' as const;
 
 /** The paper's tiers' compute at N = 16 (4 small x 1 + 10 medium x 2 + 2 large x 4). */
 const PAPER_COMPUTE_16 = 32;
@@ -69,7 +77,7 @@ export function exploreTable(context: TableContext): Table {
     notes: [
       protocolNote(context),
       'EXPLORATION PHASE: short training budgets and few seeds, to choose where the confirmation phase (`beyond`: at least 5 seeds, the full budget, fresh evaluation seeds 2,000,000 + e) looks. No question here carries a verdict; nothing here is a finding about learning.',
-      `scale-rt and crossattn-rt train at N=16 in each regime with the objective reward (response-time), queue-aware features, task-and-server actions and defer, invalid actions masked. Every heuristic of the suite runs on the same episodes. "lower bound" is the per-episode headroom bound (no schedule does better); "best heuristic in hindsight" takes, episode by episode, the best heuristic's response time.`,
+      `scale-rt and crossattn-rt train at N=16 in each regime with the objective reward (response-time), queue-aware features, task-and-server actions and defer, invalid actions masked, return normalization; in evaluation they sample from their policy (reseeded per episode), not argmax (chosen after the first exploration: the argmax of a high-entropy policy is often defer). Every heuristic of the suite runs on the same episodes. "lower bound" is the per-episode headroom bound (no schedule does better); "best heuristic in hindsight" takes, episode by episode, the best heuristic's response time.`,
       PICK_RULE,
       pickNote,
     ],
@@ -93,6 +101,7 @@ export const exploreTarget = defineTarget({
         nodes: [16],
         evaluationSet: `explore-${regime.id}`,
         invalidAction: OBJECTIVE_INVALID_ACTION,
+        policyMode: OBJECTIVE_POLICY_MODE,
       });
     }
   },
