@@ -5,7 +5,7 @@ import { recoverCheckpoint, swapCheckpoint } from './checkpoint-swap.js';
 import { VectorEnv } from '@scale/env';
 import type { Method } from './method.js';
 import { MetricsLog } from './metrics-log.js';
-import type { VecEnvLike, VectorObservation } from './types.js';
+import type { StepInfoLike, VecEnvLike, VectorObservation } from './types.js';
 
 /** What every agent does, whatever its algorithm (Stable-Baselines3's split: policy, algorithm, loop). */
 export interface Agent {
@@ -120,18 +120,36 @@ export abstract class BaseAgent implements Agent {
   }
 
   /**
+   * Resets every env with the same `seed` (`VecEnvLike.resetSameSeed`); returns the reset infos (an
+   * env whose episode is over at reset has `episode`: it has no decision to take).
+   */
+  protected resetSameSeed(seed: number): readonly StepInfoLike[] {
+    if (this.env.resetSameSeed === undefined) throw new Error('this env cannot reset every env with one seed (resetSameSeed)');
+    const { obs, infos } = this.env.resetSameSeed(seed);
+    this.obs = obs;
+    this.resetting = infos.map((info) => info.episode !== undefined);
+    return infos;
+  }
+
+  /**
    * Steps every env; returns what the algorithm stores. `valid[i]` is false for an autoreset step;
    * `elapsed[i]` is the step's `info.elapsed` (simulated seconds), NaN when the env does not report it.
-   * Keeps the epoch's episode tally and runs `onStep` callbacks.
+   * Keeps the epoch's episode tally and runs `onStep` callbacks. With `only`, steps just the envs with
+   * `only.active[i] = 1` (`VecEnvLike.stepActive`): the others are held, invalid and not tallied; and
+   * writes each stepped env's `info.time` (NaN when not reported) into `only.times`.
    */
   protected stepEnvs(
     actions: Int32Array,
     callbacks: readonly Callback[],
+    only?: { readonly active: Uint8Array; readonly times: Float64Array },
   ): { rewards: Float32Array; terminated: Uint8Array; truncated: Uint8Array; valid: Uint8Array; elapsed: Float64Array } {
     const k = this.env.numEnvs;
     const valid = new Uint8Array(k);
-    for (let i = 0; i < k; i++) valid[i] = this.resetting[i] ? 0 : 1;
-    const result = this.env.step(actions);
+    for (let i = 0; i < k; i++) valid[i] = this.resetting[i] || (only !== undefined && only.active[i] !== 1) ? 0 : 1;
+    let result: ReturnType<VecEnvLike['step']>;
+    if (only === undefined) result = this.env.step(actions);
+    else if (this.env.stepActive !== undefined) result = this.env.stepActive(actions, only.active);
+    else throw new Error('this env cannot hold finished envs while others step (stepActive)');
     const rewards = new Float32Array(k);
     const terminated = new Uint8Array(k);
     const truncated = new Uint8Array(k);
@@ -141,6 +159,10 @@ export abstract class BaseAgent implements Agent {
       terminated[i] = result.terminated[i] as number;
       truncated[i] = result.truncated[i] as number;
       elapsed[i] = result.infos[i]?.elapsed ?? Number.NaN;
+      if (only !== undefined) {
+        if (only.active[i] !== 1) continue;
+        only.times[i] = result.infos[i]?.time ?? Number.NaN;
+      }
       if (valid[i] === 1) {
         this.tally.steps += 1;
         this.tally.rewardSum += rewards[i] as number;

@@ -1,10 +1,11 @@
 export { BaseAgent } from './base-agent.js';
 export type { Agent, CommonAgentOptions, LearnOptions, TrainingSummary } from './base-agent.js';
 export type { Callback, EpochMetrics, EvaluationResult } from './callbacks.js';
-export { DiscountSchema, METHOD_PRESETS, MethodEnvSchema, MethodSchema, methodModelLayout, resolveMethod } from './method.js';
-export type { Discount, Method, MethodEnv, MethodInput, MethodPreset } from './method.js';
+export { BaselineSchema, DiscountSchema, METHOD_PRESETS, MethodEnvSchema, MethodSchema, methodModelLayout, resolveMethod } from './method.js';
+export type { Baseline, Discount, Method, MethodEnv, MethodInput, MethodPreset } from './method.js';
 export { MetricsLog } from './metrics-log.js';
 export { computeGae } from './gae.js';
+export { inputDrivenBaseline } from './input-driven-baseline.js';
 export { PPO, PpoConfigSchema } from './ppo.js';
 export type { PpoConfig, PpoConfigInput, PpoOptions } from './ppo.js';
 export { explainedVariance } from './ppo-diagnostics.js';

@@ -11,6 +11,16 @@ export const DiscountSchema = z.enum(['per-step', 'per-second']);
 export type Discount = z.output<typeof DiscountSchema>;
 
 /**
+ * What PPO subtracts from a step's return to get its advantage: `critic` (the paper's: GAE over the
+ * learned V) or `input-driven` (Decima's: each epoch runs one episode per env on one shared arrival
+ * sequence, and the baseline at simulated time s is the mean of the envs' returns-to-go from s;
+ * `input-driven-baseline.ts`). With the response-time reward the random arrivals dominate the
+ * return and no critic predicts them; the input-driven baseline cancels them.
+ */
+export const BaselineSchema = z.enum(['critic', 'input-driven']);
+export type Baseline = z.output<typeof BaselineSchema>;
+
+/**
  * The env settings a method needs (issue 14's swaps), named and valued as `@scale/env`'s config
  * fields, so the caller that builds the env spreads them into its config (`{ ...envConfig,
  * ...method.env }`). Absent = the paper's.
@@ -52,6 +62,8 @@ export const MethodSchema = z
     discount: DiscountSchema.optional(),
     /** PPO divides rewards by the discounted return's running std (a PPO config's own setting takes precedence); absent = off. */
     normalizeReturns: z.boolean().optional(),
+    /** PPO's advantage baseline (a PPO config's own `baseline` takes precedence); absent = `critic`. */
+    baseline: BaselineSchema.optional(),
   })
   .strict()
   .superRefine((method, ctx) => {
@@ -60,6 +72,9 @@ export const MethodSchema = z
     }
     if (method.normalizeReturns === true && method.agent !== 'ppo') {
       ctx.addIssue({ code: 'custom', path: ['normalizeReturns'], message: `false with agent ${method.agent} (return normalization is PPO's)` });
+    }
+    if (method.baseline === 'input-driven' && method.agent !== 'ppo') {
+      ctx.addIssue({ code: 'custom', path: ['baseline'], message: `"critic" with agent ${method.agent} (the input-driven baseline is PPO's)` });
     }
     const extended = method.env?.actions === 'task-and-server' || method.env?.defer === true;
     if (extended && method.encoder === 'mlp') {

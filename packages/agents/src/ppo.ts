@@ -9,7 +9,8 @@ import { computeGae } from './gae.js';
 import { GradientThreads } from './gradient-threads.js';
 import { groupByCandidates } from './internal/candidate-groups.js';
 import { copyObservation } from './internal/observations.js';
-import { type Discount, DiscountSchema, type Method, methodModelLayout } from './method.js';
+import { inputDrivenBaseline } from './input-driven-baseline.js';
+import { type Baseline, BaselineSchema, type Discount, DiscountSchema, type Method, methodModelLayout } from './method.js';
 import { type PpoDiagnostics, explainedVariance } from './ppo-diagnostics.js';
 import { type GradientComputer, type MinibatchDiagnostics, type PpoShardSettings, type ShardArrays, SingleThreadGradients } from './ppo-gradient.js';
 import { NetworkPolicy } from './policy.js';
@@ -43,6 +44,25 @@ export const PpoConfigSchema = z
      * run's stored config has no new key.
      */
     normalizeReturns: z.boolean().optional(),
+    /**
+     * What a step's advantage subtracts from its return. `critic` (the paper's): GAE(lambda) over the
+     * learned V, on `numEnvs x stepsPerEnv` steps. `input-driven` (Decima's): each epoch resets every
+     * env with one episode seed (from a checkpointed stream), runs each env to its episode's end (an
+     * env that ended waits for the others), and subtracts from a decision's return the mean of the
+     * envs' returns-to-go from its simulated time (`input-driven-baseline.ts`): the arrivals, the
+     * same in every env, cancel. The critic still trains on the returns; `gaeLambda` and
+     * `stepsPerEnv` are unused (see `episodeStepCap`). Needs an env with `resetSameSeed` and
+     * `stepActive` (`@scale/env`'s VectorEnv). Absent: the method's `baseline`, else `critic`.
+     * Optional, not defaulted, so a paper run's stored config has no new key.
+     */
+    baseline: BaselineSchema.optional(),
+    /**
+     * Input-driven baseline only: the most steps one env takes in an epoch, so a policy that never
+     * ends its episode (a defer loop) cannot stall training. An env stopped there is treated as
+     * truncated: its return bootstraps from V(the observation it stopped at), and the epoch's
+     * `cutEpisodes` counts it. Absent: 16 x `stepsPerEnv` (4,096 at the default).
+     */
+    episodeStepCap: z.number().int().min(1).max(1_000_000).optional(),
     /** Passes over each rollout (stated: 8). */
     updateEpochs: z.number().int().min(1).max(1000).default(8),
     /** Minibatch size (stated: 256, so 4 minibatches x 8 passes = 32 gradient steps per collect). */
@@ -95,6 +115,20 @@ interface Rollout {
   readonly returns: Float32Array;
 }
 
+/** A rollout with its advantages, the steps to learn from, and what the collection reports. */
+interface CollectedRollout {
+  readonly rollout: Rollout;
+  /** Rows of the valid steps (an autoreset or a held env's row is not learned from). */
+  readonly indices: number[];
+  /** The return normalizer's divisor this epoch (undefined when off). */
+  readonly returnScale: number | undefined;
+  /** Input-driven baseline only: envs stopped at `episodeStepCap` (or by a callback) before their episode ended. */
+  readonly cutEpisodes?: number;
+}
+
+/** PPO's epoch diagnostics; `cutEpisodes` only with the input-driven baseline. */
+type PpoEpochDiagnostics = PpoDiagnostics & { cutEpisodes?: number };
+
 /** A gradient step's diagnostics with the optimizer's gradient norm. */
 type UpdateDiagnostics = MinibatchDiagnostics & { readonly gradNorm: number };
 
@@ -104,8 +138,10 @@ type UpdateDiagnostics = MinibatchDiagnostics & { readonly gradNorm: number };
  * `method.srr` set, SRR's warmed-up decorrelation and KL terms on the encoder feature join the loss.
  *
  * Per epoch (`trainEpoch`, read top to bottom): collect `numEnvs x stepsPerEnv` steps with the fast
- * path, compute GAE, then `updateEpochs` passes of shuffled minibatches of the clipped-surrogate
- * loss (`updateMinibatch`; the loss itself is in `ppo-loss.ts`, its gradient in `ppo-gradient.ts`).
+ * path and compute GAE (`collectSteps`), or, with the input-driven baseline, one episode per env on
+ * one arrival sequence and that baseline (`collectEpisodes`); then `updateEpochs` passes of shuffled
+ * minibatches of the clipped-surrogate loss (`updateMinibatch`; the loss itself is in `ppo-loss.ts`,
+ * its gradient in `ppo-gradient.ts`).
  */
 export class PPO extends BaseAgent {
   readonly kind = 'ppo' as const;
@@ -128,6 +164,10 @@ export class PPO extends BaseAgent {
   private readonly gradients: GradientComputer;
   /** Scales rewards by the discounted return's running std (`config.normalizeReturns`, else the method's); null when off. */
   private readonly returnNormalizer: ReturnNormalizer | null;
+  /** `config.baseline`, else the method's, else `critic`. */
+  readonly baseline: Baseline;
+  /** Draws each epoch's shared episode seed (input-driven baseline; null with the critic's, so its checkpoints keep their streams). */
+  private episodeRng: Rng | null;
 
   constructor(env: VecEnvLike, method: Method, options: PpoOptions) {
     super(env, method, options);
@@ -136,6 +176,13 @@ export class PPO extends BaseAgent {
     this.discount = this.config.discount ?? method.discount ?? 'per-step';
     this.srr = method.srr;
     this.returnNormalizer = (this.config.normalizeReturns ?? method.normalizeReturns ?? false) ? new ReturnNormalizer(env.numEnvs) : null;
+    this.baseline = this.config.baseline ?? method.baseline ?? 'critic';
+    if (this.baseline === 'input-driven' && (env.resetSameSeed === undefined || env.stepActive === undefined)) {
+      throw new ConfigError('ppo.baseline', "'critic' with this env (the input-driven baseline needs an env with resetSameSeed and stepActive, as @scale/env's VectorEnv)", 'input-driven');
+    }
+    if (this.baseline !== 'input-driven' && this.config.episodeStepCap !== undefined) {
+      throw new ConfigError('ppo.episodeStepCap', "no value with baseline 'critic' (it caps the input-driven baseline's episodes)", this.config.episodeStepCap);
+    }
     this.network = new Network({ ...methodModelLayout(method), ...options.model, encoder: method.encoder, outputs: { policy: true, value: true, q: false }, seed: options.seed });
     this.fast = new FastNetwork(this.network);
     this.optimizer = new PackedAdam(this.network.trainableVariables(), { epsilon: this.config.adamEpsilon, maxGradNorm: this.config.maxGradNorm });
@@ -143,6 +190,7 @@ export class PPO extends BaseAgent {
     this.behaviour = new NetworkPolicy(this.fast, { mask: this.common.mask, mode: 'sample', rng: root.child('ppo:actions') });
     this.greedy = new NetworkPolicy(this.fast, { mask: this.common.mask, mode: 'greedy' });
     this.shuffleRng = root.child('ppo:minibatches');
+    this.episodeRng = this.baseline === 'input-driven' ? root.child('ppo:episodes') : null;
     const threads = options.updateThreads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new RangeError(`updateThreads: expected an integer in [1, 64], received ${threads}`);
     this.updateThreads = threads;
@@ -161,7 +209,65 @@ export class PPO extends BaseAgent {
     return this.config.learningRate * 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / total));
   }
 
-  protected trainEpoch(epoch: number, totalEpochs: number, callbacks: readonly Callback[]): PpoDiagnostics {
+  protected trainEpoch(epoch: number, totalEpochs: number, callbacks: readonly Callback[]): PpoEpochDiagnostics {
+    // 1-2. Collect with the current policy; advantages, and returns as the critic's targets: GAE over
+    //      V on `numEnvs x stepsPerEnv` steps, or the input-driven baseline on one episode per env.
+    const { rollout, indices, returnScale, cutEpisodes } = this.baseline === 'input-driven' ? this.collectEpisodes(callbacks) : this.collectSteps(callbacks);
+    const { values, returns } = rollout;
+
+    // 3. Optimize the clipped surrogate over shuffled minibatches of the valid steps.
+    const learningRate = this.learningRateAt(epoch, totalEpochs);
+    const sums = { policyLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, clipFraction: 0, srrDecorrelation: 0, srrKl: 0, gradNorm: 0 };
+    let updates = 0;
+    let srrWeight = 0;
+    let stoppedOnKl = 0;
+    for (let pass = 0; pass < this.config.updateEpochs && stoppedOnKl === 0; pass++) {
+      this.shuffleRng.shuffle(indices);
+      for (let start = 0; start < indices.length; start += this.config.minibatchSize) {
+        const batchIndices = indices.slice(start, start + this.config.minibatchSize);
+        if (batchIndices.length < 2) continue; // a 1-sample minibatch has no advantage spread or covariance
+        const step = this.updateMinibatch(batchIndices, rollout, epoch, learningRate);
+        for (const key of Object.keys(sums) as (keyof typeof sums)[]) sums[key] += step[key];
+        srrWeight = step.srrWeight;
+        updates += 1;
+        if (this.config.targetKl !== null && step.approxKl > this.config.targetKl) {
+          stoppedOnKl = 1;
+          break;
+        }
+      }
+    }
+    this.fast.refresh();
+
+    // 4. Diagnostics: averages over the minibatch updates, and how much of the return variance V explains.
+    const mean = (x: number) => (updates > 0 ? x / updates : Number.NaN);
+    return {
+      learningRate,
+      policyLoss: mean(sums.policyLoss),
+      valueLoss: mean(sums.valueLoss),
+      entropy: mean(sums.entropy),
+      approxKl: mean(sums.approxKl),
+      clipFraction: mean(sums.clipFraction),
+      explainedVariance: explainedVariance(
+        indices.map((i) => values[i] as number),
+        indices.map((i) => returns[i] as number),
+      ),
+      gradNorm: mean(sums.gradNorm),
+      srrWeight,
+      srrDecorrelation: this.srr === null ? Number.NaN : mean(sums.srrDecorrelation),
+      srrKl: this.srr === null ? Number.NaN : mean(sums.srrKl),
+      updates,
+      stoppedOnKl,
+      // Only with return normalization, so a paper run's metrics rows keep their keys.
+      ...(returnScale === undefined ? {} : { returnScale }),
+      ...(cutEpisodes === undefined ? {} : { cutEpisodes }),
+    };
+  }
+
+  /**
+   * The critic's rollout: T = `stepsPerEnv` steps from each env with the current policy (time-major
+   * storage, episodes continuing across epochs), and advantages by GAE(lambda).
+   */
+  private collectSteps(callbacks: readonly Callback[]): CollectedRollout {
     const k = this.env.numEnvs;
     const T = this.config.stepsPerEnv;
     const size = T * k;
@@ -229,54 +335,118 @@ export class PPO extends BaseAgent {
       elapsed: this.discount === 'per-second' ? elapsed.subarray(0, used) : undefined,
     });
     const rollout: Rollout = { observations, actions, logProbs, values, advantages, returns };
-
-    // 3. Optimize the clipped surrogate over shuffled minibatches of the valid steps.
-    const learningRate = this.learningRateAt(epoch, totalEpochs);
     const indices: number[] = [];
     for (let idx = 0; idx < used; idx++) if (valid[idx] === 1) indices.push(idx);
-    const sums = { policyLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, clipFraction: 0, srrDecorrelation: 0, srrKl: 0, gradNorm: 0 };
-    let updates = 0;
-    let srrWeight = 0;
-    let stoppedOnKl = 0;
-    for (let pass = 0; pass < this.config.updateEpochs && stoppedOnKl === 0; pass++) {
-      this.shuffleRng.shuffle(indices);
-      for (let start = 0; start < indices.length; start += this.config.minibatchSize) {
-        const batchIndices = indices.slice(start, start + this.config.minibatchSize);
-        if (batchIndices.length < 2) continue; // a 1-sample minibatch has no advantage spread or covariance
-        const step = this.updateMinibatch(batchIndices, rollout, epoch, learningRate);
-        for (const key of Object.keys(sums) as (keyof typeof sums)[]) sums[key] += step[key];
-        srrWeight = step.srrWeight;
-        updates += 1;
-        if (this.config.targetKl !== null && step.approxKl > this.config.targetKl) {
-          stoppedOnKl = 1;
-          break;
-        }
+    return { rollout, indices, returnScale };
+  }
+
+  /**
+   * The input-driven baseline's rollout (Decima): every env reset with one episode seed, each stepped
+   * with the current policy until its episode ends (an env that ended is held while the others
+   * finish) or `episodeStepCap` (treated as truncated), then returns and advantages by
+   * `inputDrivenBaseline`. Time-major storage as `collectSteps`; a held env's rows are invalid.
+   */
+  private collectEpisodes(callbacks: readonly Callback[]): CollectedRollout {
+    const k = this.env.numEnvs;
+    const cap = this.config.episodeStepCap ?? 16 * this.config.stepsPerEnv;
+    const size = cap * k;
+    const observations: ObservationLike[] = new Array(size);
+    const actions = new Int32Array(size);
+    const logProbs = new Float32Array(size);
+    const values = new Float32Array(size);
+    const rewards = new Float32Array(size);
+    const terminated = new Uint8Array(size);
+    const truncated = new Uint8Array(size);
+    const valid = new Uint8Array(size);
+    const elapsed = new Float64Array(size);
+    /** Each decision's simulated time. */
+    const times = new Float64Array(size);
+    const stepActions = new Int32Array(k);
+
+    // 1. All envs on one arrival sequence; an env whose episode is over at reset takes no step.
+    const infos = this.resetSameSeed((this.episodeRng as Rng).int(0, 0x7fffffff));
+    const active = Uint8Array.from(infos, (info) => (info.episode === undefined ? 1 : 0));
+    /** Each env's current simulated time (written by `stepEnvs`). */
+    const now = Float64Array.from(infos, (info) => info.time ?? Number.NaN);
+    const lengths = new Int32Array(k);
+    let steps = 0;
+    while (steps < cap && active.includes(1)) {
+      const t = steps;
+      for (let i = 0; i < k; i++) {
+        stepActions[i] = 0; // a held env's action is ignored
+        if (active[i] !== 1) continue;
+        const obs = this.observation(i);
+        const { action, logProb, value } = this.behaviour.decide(obs);
+        const idx = t * k + i;
+        observations[idx] = copyObservation(obs);
+        actions[idx] = action;
+        logProbs[idx] = logProb;
+        values[idx] = value;
+        times[idx] = now[i] as number;
+        stepActions[i] = action;
+      }
+      const result = this.stepEnvs(stepActions, callbacks, { active, times: now });
+      rewards.set(result.rewards, t * k);
+      terminated.set(result.terminated, t * k);
+      truncated.set(result.truncated, t * k);
+      valid.set(result.valid, t * k);
+      elapsed.set(result.elapsed, t * k);
+      for (let i = 0; i < k; i++) {
+        if (active[i] !== 1) continue;
+        lengths[i] = t + 1;
+        if (result.terminated[i] === 1 || result.truncated[i] === 1) active[i] = 0;
+      }
+      steps = t + 1;
+      if (this.shouldStop) break;
+    }
+    const used = steps * k;
+
+    // 2. An env still running was cut (cap or stop): truncated there, bootstrapping from V. Each
+    //    env's end value: 0 when terminated, else V(the observation it ended on) (the queue-aware
+    //    critic sees the backlog a truncation leaves).
+    let cutEpisodes = 0;
+    const endValues = new Float32Array(k);
+    for (let i = 0; i < k; i++) {
+      const n = lengths[i] as number;
+      if (n === 0) continue;
+      const last = (n - 1) * k + i;
+      if (active[i] === 1) {
+        truncated[last] = 1;
+        cutEpisodes += 1;
+      }
+      if (terminated[last] !== 1) endValues[i] = this.fast.forward(this.observation(i)).value;
+    }
+    for (let idx = 0; idx < used; idx++) {
+      if (valid[idx] === 1 && !Number.isFinite(times[idx] as number)) {
+        throw new ConfigError('ppo.baseline', "'critic' with this env (the input-driven baseline needs step infos that report time, simulated seconds)", 'input-driven');
       }
     }
-    this.fast.refresh();
 
-    // 4. Diagnostics: averages over the minibatch updates, and how much of the return variance V explains.
-    const mean = (x: number) => (updates > 0 ? x / updates : Number.NaN);
-    return {
-      learningRate,
-      policyLoss: mean(sums.policyLoss),
-      valueLoss: mean(sums.valueLoss),
-      entropy: mean(sums.entropy),
-      approxKl: mean(sums.approxKl),
-      clipFraction: mean(sums.clipFraction),
-      explainedVariance: explainedVariance(
-        indices.map((i) => values[i] as number),
-        indices.map((i) => returns[i] as number),
-      ),
-      gradNorm: mean(sums.gradNorm),
-      srrWeight,
-      srrDecorrelation: this.srr === null ? Number.NaN : mean(sums.srrDecorrelation),
-      srrKl: this.srr === null ? Number.NaN : mean(sums.srrKl),
-      updates,
-      stoppedOnKl,
-      // Only with return normalization, so a paper run's metrics rows keep their keys.
-      ...(returnScale === undefined ? {} : { returnScale }),
-    };
+    // 3. Returns (after return normalization, when on) and the input-driven baseline's advantages.
+    if (this.discount === 'per-second') checkElapsed(elapsed, valid, used);
+    const gamma = this.config.gamma;
+    const returnScale = this.returnNormalizer?.normalize({
+      rewards,
+      terminated,
+      truncated,
+      valid,
+      used,
+      discountAt: this.discount === 'per-second' ? (idx) => gamma ** (elapsed[idx] as number) : () => gamma,
+    });
+    const { advantages, returns } = inputDrivenBaseline({
+      envs: k,
+      lengths,
+      rewards: rewards.subarray(0, used),
+      times: times.subarray(0, used),
+      endTimes: now,
+      endValues,
+      gamma,
+      discount: this.discount,
+    });
+    const rollout: Rollout = { observations, actions, logProbs, values, advantages, returns };
+    const indices: number[] = [];
+    for (let idx = 0; idx < used; idx++) if (valid[idx] === 1) indices.push(idx);
+    return { rollout, indices, returnScale, cutEpisodes };
   }
 
   /**
@@ -347,11 +517,12 @@ export class PPO extends BaseAgent {
     return { policy: this.optimizer };
   }
   protected rngStreams(): Record<string, Rng> {
-    return { actions: this.behaviour.rng, minibatches: this.shuffleRng };
+    return { actions: this.behaviour.rng, minibatches: this.shuffleRng, ...(this.episodeRng === null ? {} : { episodes: this.episodeRng }) };
   }
   protected restoreRngs(states: Record<string, RngState>): void {
     this.behaviour.rng = rngFrom(states, 'actions');
     this.shuffleRng = rngFrom(states, 'minibatches');
+    if (this.episodeRng !== null) this.episodeRng = rngFrom(states, 'episodes');
   }
   protected override extraState(): Record<string, unknown> {
     return this.returnNormalizer === null ? {} : { returnNormalizer: this.returnNormalizer.state() };

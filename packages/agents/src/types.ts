@@ -17,6 +17,8 @@ export interface StepInfoLike {
    * waits, defers and invalid-action delays included): what per-second discounting reads.
    */
   readonly elapsed?: number | undefined;
+  /** Simulated time of the observation this step returned (the input-driven baseline aligns envs by it). */
+  readonly time?: number | undefined;
 }
 
 /**
@@ -39,6 +41,16 @@ export interface VecEnvLike {
    * the env package's layout. A synthetic env whose observations that layout does not carry gives its own.
    */
   view?(obs: VectorObservation, i: number): ObservationLike;
+  /**
+   * Resets every env with the same seed: k episodes of one arrival sequence (`@scale/env`'s
+   * `VectorEnv.resetSameSeed`). With `stepActive`, what PPO's input-driven baseline needs.
+   */
+  resetSameSeed?(seed: number): { obs: VectorObservation; infos: readonly StepInfoLike[] };
+  /**
+   * `step` for the envs with `active[i] = 1` only; the others are held (not stepped, not autoreset,
+   * their last observation again with reward 0 and neither flag set).
+   */
+  stepActive?(actions: ArrayLike<number>, active: ArrayLike<number>): ReturnType<VecEnvLike['step']>;
   snapshot?(): unknown;
   restore?(snapshot: never): { obs: VectorObservation };
 }
