@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import { type ExitStatus, versions } from '../internal/cli-options.js';
 import { LogReporter, type Reporter, TerminalReporter } from '../progress.js';
 import { parseQueueUrl } from '../queue-connection.js';
+import { MIN_CLAIM_SEEDS } from '../table.js';
 import { MAX_EPOCHS } from '../train-config.js';
 import { reproduce } from '../reproduce.js';
 import { isReproduceTarget, REPRODUCE_TARGETS, type ReproduceTarget } from '../targets.js';
@@ -18,7 +19,7 @@ import { isReproduceTarget, REPRODUCE_TARGETS, type ReproduceTarget } from '../t
 /** `scale reproduce`'s flags: each one's name, help, range and default (those that depend on `--quick` are resolved in the action). */
 const ReproduceFlagsSchema = z.object({
   out: z.string().optional().describe('the reproduction directory; rerun the same command to resume it (default out/reproduce, out/reproduce-quick with --quick)'),
-  seeds: z.number().int().min(1).max(100).optional().describe('training seeds per method (42, 43, ...); default 3, 2 with --quick'),
+  seeds: z.number().int().min(1).max(100).optional().describe('training seeds per method (42, 43, ...); default 5 (the seeds a claim needs), 2 with --quick'),
   quick: z.boolean().default(false).describe('the same code path with tiny budgets (2 epochs, 2 episodes, 10 s horizon): minutes, for CI'),
   epochs: z.number().int().min(1).max(MAX_EPOCHS).optional().describe('training epochs per run (default 1000)'),
   episodes: z.number().int().min(2).optional().describe('evaluation episodes per N, two or more for a confidence interval (default 30; 5 above N=256)'),
@@ -65,7 +66,7 @@ export function registerReproduce(program: Command, exit: ExitStatus): void {
     for (const t of targets) if (!isReproduceTarget(t)) throw new UsageError(`target "${t}": expected one of ${REPRODUCE_TARGETS.join(', ')}`);
     const quick = flags.quick;
     const outDir = flags.out ?? (quick ? 'out/reproduce-quick' : 'out/reproduce');
-    const seeds = flags.seeds ?? (quick ? 2 : 3);
+    const seeds = flags.seeds ?? (quick ? 2 : MIN_CLAIM_SEEDS);
     const workers = flags.jobs ?? Math.min(64, Math.max(1, availableParallelism()));
     if (flags.workload !== undefined && !/^wfformat:.+/.test(flags.workload)) throw new ConfigError('--workload', 'wfformat:PATH', flags.workload);
     if (flags.queue !== undefined) parseQueueUrl(flags.queue);
