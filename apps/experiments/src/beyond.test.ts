@@ -9,7 +9,7 @@ import { BEYOND_NODES, beyondTables, GOAL_FRACTION, SHIFTS } from './targets/bey
 import { EXPLORE_REGIMES, exploreTable, OBJECTIVE_METHODS } from './targets/explore.js';
 
 /** A stand-in record: episode e of `values` (seed base + e), each with headroom bound `bound`. */
-function record(values: readonly number[], options: { seedBase?: number; bound?: number } = {}): EvaluationRecord {
+function record(values: readonly number[], options: { seedBase?: number; bound?: number; deferrals?: number } = {}): EvaluationRecord {
   const episodes: EpisodeResult[] = values.map((v, e) => ({
     seed: (options.seedBase ?? CONFIRMATION_SEED_BASE) + e,
     nodes: 16,
@@ -19,6 +19,7 @@ function record(values: readonly number[], options: { seedBase?: number; bound?:
     arrivedTasks: 100,
     utilization: 0.5,
     ...(options.bound === undefined ? {} : { bound: options.bound }),
+    ...(options.deferrals === undefined ? {} : { deferrals: options.deferrals + e }),
   }));
   return evaluationRecord(episodes);
 }
@@ -52,17 +53,22 @@ describe('headroom comparison', () => {
     records.set(evaluationFile(set, 'sjf', 16), record(at(5.8), { bound: 3 }));
     // scale-rt: 20% faster than sjf on every episode and seed; crossattn-rt: 5% faster (beats it, misses the goal).
     for (const seed of seeds) {
-      records.set(evaluationFile(set, `scale-rt-seed${seed}`, 16), record(at(5.8 * 0.8 + 0.001 * seed)));
+      records.set(evaluationFile(set, `scale-rt-seed${seed}`, 16), record(at(5.8 * 0.8 + 0.001 * seed), { deferrals: 10 }));
       records.set(evaluationFile(set, `crossattn-rt-seed${seed}`, 16), record(at(5.8 * 0.95 + 0.001 * seed)));
     }
     const context = { store: new ResultStore(records), seeds, budget: FULL_BUDGET, workload: null };
-    const options = { methods: OBJECTIVE_METHODS, headroom: true, goalFraction: GOAL_FRACTION };
+    const options = { methods: OBJECTIVE_METHODS, headroom: true, deferrals: true, goalFraction: GOAL_FRACTION };
     const { cells, claims } = comparison(context, set, 16, ['eft', 'sjf'], 'paper, N=16', options);
     expect(Object.keys(cells).sort()).toEqual(comparisonColumns(['eft', 'sjf'], options).map((c) => c.key).sort());
     const bound = cells['bound'];
     expect(bound !== null && bound !== 'pending' && bound?.mean).toBe(3);
     const vsHindsight = cells['scale-rt-vs-hindsight'];
     expect(vsHindsight !== null && vsHindsight !== 'pending' && vsHindsight?.mean).toBeLessThan(0);
+    // Deferrals per episode: 10 + e over the 10 episodes (mean 14.5); crossattn-rt's files predate them.
+    const deferrals = cells['scale-rt-deferrals'];
+    expect(deferrals !== null && deferrals !== 'pending' && deferrals?.mean).toBeCloseTo(14.5, 10);
+    const unrecorded = cells['crossattn-rt-deferrals'];
+    expect(unrecorded !== null && unrecorded !== 'pending' && unrecorded?.note).toBe('not recorded');
     const verdict = (text: string) => claims.find((c) => c.claim.startsWith(text))?.verdict;
     expect(verdict('scale-rt beats the best heuristic (sjf)')).toBe('effect detected');
     expect(verdict('scale-rt is at least 10% faster')).toBe('effect detected');

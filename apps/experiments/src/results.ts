@@ -134,17 +134,27 @@ export function heuristicCell(record: EpisodeRecord | undefined, metric: Metric)
 }
 
 /**
- * Invalid actions per episode (mean [95% interval], as `learnedCell`), or `not recorded` when a
- * finished evaluation predates their recording (its episodes lack the field).
+ * A count per episode (mean [95% interval], as `learnedCell`), or `not recorded` when a finished
+ * evaluation predates its recording (its episodes lack the field).
  */
-export function invalidActionsCell(records: PolicyRecords, learned: boolean): CellValue {
+function perEpisodeCountCell(records: PolicyRecords, learned: boolean, field: 'invalidActions' | 'deferrals'): CellValue {
   const finished = records.filter((r) => r !== undefined);
-  if (finished.some((r) => r.summary.episodes.some((e) => e.invalidActions === undefined))) return { mean: Number.NaN, ci95: null, n: 0, note: 'not recorded' };
-  const aligned = alignSamples([learned ? records : records.slice(0, 1)], (e) => e.invalidActions ?? Number.NaN);
+  if (finished.some((r) => r.summary.episodes.some((e) => e[field] === undefined))) return { mean: Number.NaN, ci95: null, n: 0, note: 'not recorded' };
+  const aligned = alignSamples([learned ? records : records.slice(0, 1)], (e) => e[field] ?? Number.NaN);
   if (aligned === null) return 'pending';
   const values = aligned.samples[0] as SeedEpisodeValues;
   const estimate = bootstrap([values], (rows) => mean(flatten(rows[0] as SeedEpisodeValues)));
   return { mean: estimate.value, ci95: null, n: learned && records.length > 1 ? values.length : aligned.episodeSeeds.length, low: estimate.low, high: estimate.high, seeds: values.length, episodes: aligned.episodeSeeds.length };
+}
+
+/** Invalid actions per episode (`perEpisodeCountCell`). */
+export function invalidActionsCell(records: PolicyRecords, learned: boolean): CellValue {
+  return perEpisodeCountCell(records, learned, 'invalidActions');
+}
+
+/** Deferrals per episode of a learned method whose env offers defer (`perEpisodeCountCell`). */
+export function deferralsCell(records: PolicyRecords): CellValue {
+  return perEpisodeCountCell(records, true, 'deferrals');
 }
 
 /** One value per seed (NaN while pending). */
@@ -207,6 +217,8 @@ export interface ComparisonOptions {
    * lowest response time of any heuristic of the row) and each method against it.
    */
   readonly headroom?: boolean;
+  /** Add each method's deferrals per episode (methods whose env offers defer). */
+  readonly deferrals?: boolean;
   /** Also ask "the method is at least `goalFraction` faster than the best heuristic" (0.1: 10%). */
   readonly goalFraction?: number;
 }
@@ -281,6 +293,7 @@ export function comparison(
     cells[method] = learnedCell(learned, 'meanResponseTime');
     cells[`${method}-vs-best`] = differenceCell(learned, best === null ? null : (best.record as EvaluationRecord));
     if (options.headroom === true) cells[`${method}-vs-hindsight`] = differenceCell(learned, hindsight);
+    if (options.deferrals === true) cells[`${method}-deferrals`] = deferralsCell(learned);
     const question = best === null ? null : pairedEffect([learned, [best.record]], 'meanResponseTime', (rows) => meanOf(rows, 1) - meanOf(rows, 0), (rows) => probabilityOfImprovement(rows[0] as SeedEpisodeValues, rows[1] as SeedEpisodeValues));
     claims.push(
       bootstrapClaim({
@@ -326,5 +339,6 @@ export function comparisonColumns(heuristics: readonly string[], options: Compar
     ...methods.map((m) => ({ key: m, label: m })),
     ...methods.map((m) => ({ key: `${m}-vs-best`, label: `${m} - best heuristic (paired)` })),
     ...(headroom ? methods.map((m) => ({ key: `${m}-vs-hindsight`, label: `${m} - hindsight (paired)` })) : []),
+    ...(options.deferrals === true ? methods.map((m) => ({ key: `${m}-deferrals`, label: `${m} deferrals per episode` })) : []),
   ];
 }

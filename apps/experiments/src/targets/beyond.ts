@@ -72,7 +72,7 @@ export const SHIFTS: readonly Shift[] = [
   { id: 'load-1.25', label: 'load per server x1.25 (lambda_16 = 1.5625)', env: () => ({ lambda16: 1.5625 }) },
 ];
 
-const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_METHODS, headroom: true, goalFraction: GOAL_FRACTION };
+const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_METHODS, headroom: true, deferrals: true, goalFraction: GOAL_FRACTION };
 
 function nodesOf(context: { budget: { quick: boolean } }): readonly number[] {
   return context.budget.quick ? QUICK_NODES : BEYOND_NODES;

@@ -52,7 +52,7 @@ export const EXPLORE_REGIMES: readonly Regime[] = [
   { id: 'rt-scale-100', label: 'setting probe: the paper regime, response-time reward scale 100 (default 10)', env: { responseTimeScale: 100 } },
 ];
 
-const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_METHODS, headroom: true };
+const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_METHODS, headroom: true, deferrals: true };
 
 /** The rule exploration uses to pick regimes for confirmation, fixed before its results were seen. */
 export const PICK_RULE =
