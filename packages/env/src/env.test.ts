@@ -57,10 +57,12 @@ describe('SchedulingEnv', () => {
     expect(result.terminated).toBe(true);
     const trace = env.trace();
     expect(checkTrace(trace)).toEqual([]);
-    const { outcome: _o, decisions: _d, invalidActions: _i, return: ret, ...metrics } = result.info.episode!;
+    const { outcome: _o, decisions: _d, invalidActions: _i, deferrals, return: ret, ...metrics } = result.info.episode!;
     const { outcome: _o2, ...traceMetrics } = trace.metrics;
     expect(metrics).toEqual(traceMetrics);
     expect(ret).toBeCloseTo(total, 9);
+    // Without a defer action there is nothing to defer.
+    expect(deferrals).toBe(0);
     // The final observation has no task: zero task features and an empty mask.
     expect(Array.from(obs.task)).toEqual([0, 0, 0, 0, 0]);
     expect(obs.mask.every((m) => m === 0)).toBe(true);
