@@ -6,7 +6,7 @@ import { Rng } from '@scale/workload';
 import { type FeatureStatistics, featureStatistics } from '@scale/srr';
 import { RunRecordError, StaleResultError } from './errors.js';
 import { type EvaluationSummary, evaluateChooser, evaluateHeuristic } from './evaluate.js';
-import type { EvaluateJob, Job, TrainJob } from './plan.js';
+import { type EvaluateJob, type Job, policyKey, type TrainJob } from './plan.js';
 import { RUN_RECORD_FILE, type RunRecord, readRunRecord } from './run-record.js';
 import { train } from './train.js';
 import { methodEnv, resolveTrainConfig } from './train-config.js';
@@ -93,7 +93,7 @@ export async function trainingFinished(outDir: string, job: TrainJob): Promise<b
 
 /** What identifies an evaluation's settings (the label and dependencies may change without changing the result). */
 function evaluationSettings(job: EvaluateJob): string {
-  return JSON.stringify({ policy: job.policy, env: job.env, nodes: job.nodes, episodes: job.episodes, features: job.features, ...(job.seedBase === undefined ? {} : { seedBase: job.seedBase }), ...(job.policyMode === undefined ? {} : { policyMode: job.policyMode }) });
+  return JSON.stringify({ policy: job.policy, env: job.env, nodes: job.nodes, episodes: job.episodes, features: job.features, ...(job.seedBase === undefined ? {} : { seedBase: job.seedBase }) });
 }
 
 async function evaluationFinished(outDir: string, job: EvaluateJob): Promise<boolean> {
@@ -154,9 +154,9 @@ async function runEvaluation(outDir: string, job: EvaluateJob, hooks: JobHooks):
     const network = await loadNetwork(join(runDirectory, 'model'));
     try {
       const buffer = job.features ? new FeatureBuffer(network.config.embedDim) : undefined;
-      const mode = job.policyMode ?? 'greedy';
+      const mode = job.policy.mode ?? 'greedy';
       const policy = policyFromNetwork(network, { mask, mode, seed: 0, ...(buffer ? { features: buffer } : {}) });
-      summary = evaluateChooser(`${job.policy.method}-seed${job.policy.seed}`, policy.act, {
+      summary = evaluateChooser(policyKey(job.policy), policy.act, {
         env: { ...job.env, ...methodEnv(record.config.method), invalidAction: record.config.invalidAction },
         nodes: job.nodes,
         episodes: job.episodes,

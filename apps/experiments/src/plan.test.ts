@@ -37,17 +37,19 @@ describe('planJobs', () => {
     }
   });
 
-  it('the objective-reward methods are evaluated by sampling, everything else greedy (no policyMode key)', () => {
+  it('the objective-reward methods are read out greedily and by sampling, everything else greedily only', () => {
     const jobs = evaluations(planJobs({ ...options, targets: ['table3', 'regimes', 'explore', 'beyond'] }));
-    let sampled = 0;
-    for (const job of jobs) {
-      if (job.kind !== 'evaluate') continue;
-      const objective = 'run' in job.policy && job.policy.method.endsWith('-rt');
-      expect(job.policyMode).toBe(objective ? 'sample' : undefined);
-      if (!objective) expect(job).not.toHaveProperty('policyMode');
-      if (objective) sampled += 1;
+    const learned = jobs.filter((j) => j.kind === 'evaluate' && 'run' in j.policy);
+    for (const job of learned) {
+      if (job.kind !== 'evaluate' || !('run' in job.policy)) continue;
+      const objective = job.policy.method.endsWith('-rt');
+      if (!objective) expect(job.policy).not.toHaveProperty('mode');
+      if (job.policy.mode === 'sample') expect(job.file).toContain(`${job.policy.method}-sample-seed${job.policy.seed}`);
     }
-    expect(sampled).toBeGreaterThan(0);
+    const objective = learned.filter((j) => j.kind === 'evaluate' && 'run' in j.policy && j.policy.method.endsWith('-rt'));
+    const sampled = objective.filter((j) => j.kind === 'evaluate' && 'run' in j.policy && j.policy.mode === 'sample');
+    expect(sampled.length).toBeGreaterThan(0);
+    expect(sampled.length * 2).toBe(objective.length);
   });
 
   it('the regime sweep trains scale and crossattn in each regime, reusing the paper regime runs', () => {

@@ -68,7 +68,17 @@ export interface TrainJob {
 }
 
 /** A policy to evaluate: a heuristic of `@scale/sim`, or the model of a training run (greedy). */
-export type EvaluatedPolicy = { readonly heuristic: string } | { readonly run: string; readonly method: string; readonly seed: number };
+/**
+ * A heuristic, or a trained run read out greedily (argmax, every paper table) or, with `mode: 'sample'`,
+ * by sampling from its policy, reseeded at each episode from the episode's seed
+ * (`new Rng(seed).child('eval:sample')`), so episode e's schedule depends on nothing but episode e.
+ */
+export type EvaluatedPolicy = { readonly heuristic: string } | { readonly run: string; readonly method: string; readonly seed: number; readonly mode?: 'sample' };
+
+/** The name a sampled readout of `method` goes by in files and tables (`scale-rt-sample`). */
+export function sampledReadout(method: string): string {
+  return `${method}-sample`;
+}
 
 export interface EvaluateJob {
   readonly kind: 'evaluate';
@@ -89,12 +99,6 @@ export interface EvaluateJob {
    * phase evaluates on fresh seeds (`CONFIRMATION_SEED_BASE`) that no exploration result has seen.
    */
   readonly seedBase?: number;
-  /**
-   * A learned policy's action choice: absent = greedy (argmax, every paper table); `sample` draws from
-   * the policy, reseeded at each episode from its seed (`new Rng(seed).child('eval:sample')`), so
-   * episode e's schedule depends on nothing but episode e.
-   */
-  readonly policyMode?: 'sample';
 }
 
 export type Job = TrainJob | EvaluateJob;
@@ -112,7 +116,8 @@ export function evaluationFile(set: string, policy: string, nodes: number): stri
 }
 
 export function policyKey(policy: EvaluatedPolicy): string {
-  return 'heuristic' in policy ? policy.heuristic : `${policy.method}-seed${policy.seed}`;
+  if ('heuristic' in policy) return policy.heuristic;
+  return `${policy.mode === 'sample' ? sampledReadout(policy.method) : policy.method}-seed${policy.seed}`;
 }
 
 /** The env settings of a regime under a budget (what training and evaluation both use). */
@@ -145,8 +150,8 @@ export interface Comparison {
   readonly seedBase?: number;
   /** Invalid actions in training and evaluation (absent: the paper's `penalize`). */
   readonly invalidAction?: 'penalize' | 'mask';
-  /** How the learned policies choose in evaluation (absent: greedy). */
-  readonly policyMode?: 'sample';
+  /** Also read every learned policy out by sampling (`sampledReadout`), beside the greedy readout. */
+  readonly sampled?: boolean;
 }
 
 /**
@@ -169,7 +174,8 @@ export class JobPlan {
       for (const method of comparison.methods) {
         for (const seed of this.options.seeds) {
           const run = this.train(comparison.regime, method, seed, comparison.invalidAction);
-          this.evaluate({ set, policy: { run: run.dir, method, seed }, env, nodes, after: [run.id], seedBase, policyMode: comparison.policyMode });
+          this.evaluate({ set, policy: { run: run.dir, method, seed }, env, nodes, after: [run.id], seedBase });
+          if (comparison.sampled === true) this.evaluate({ set, policy: { run: run.dir, method, seed, mode: 'sample' }, env, nodes, after: [run.id], seedBase });
         }
       }
     }
@@ -206,7 +212,7 @@ export class JobPlan {
     return job;
   }
 
-  private evaluate(args: { set: string; policy: EvaluatedPolicy; env: JobEnv; nodes: number; after: readonly string[]; seedBase: number | undefined; policyMode?: 'sample' | undefined }): void {
+  private evaluate(args: { set: string; policy: EvaluatedPolicy; env: JobEnv; nodes: number; after: readonly string[]; seedBase: number | undefined }): void {
     const key = policyKey(args.policy);
     const file = evaluationFile(args.set, key, args.nodes);
     this.add({
@@ -218,11 +224,10 @@ export class JobPlan {
       nodes: args.nodes,
       episodes: episodesAt(this.options.budget, args.nodes),
       // Cross-attention features are Table 5's; gathering them costs a copy of 16 floats per decision.
-      features: 'run' in args.policy && (ZERO_SHOT_METHODS as readonly string[]).includes(args.policy.method),
+      features: 'run' in args.policy && args.policy.mode === undefined && (ZERO_SHOT_METHODS as readonly string[]).includes(args.policy.method),
       after: args.after,
       label: `eval ${key} N=${args.nodes}${args.set === 'paper' ? '' : ` (${args.set})`}`,
       ...(args.seedBase === undefined ? {} : { seedBase: args.seedBase }),
-      ...(args.policyMode === undefined ? {} : { policyMode: args.policyMode }),
     });
   }
 }

@@ -4,7 +4,7 @@ import { CONFIRMATION_SEED_BASE, HEURISTIC_SUITE, type JobEnv, type JobPlan, PAP
 import { comparison, comparisonColumns, type ComparisonOptions, protocolNote, QUESTION_MARGIN_FRACTION, type TableContext, VERDICT_NOTE } from '../results.js';
 import type { Claim, Row, Table } from '../table.js';
 import { defineTarget } from '../target.js';
-import { OBJECTIVE_INVALID_ACTION, OBJECTIVE_METHODS, OBJECTIVE_POLICY_MODE } from './explore.js';
+import { OBJECTIVE_INVALID_ACTION, OBJECTIVE_METHODS, OBJECTIVE_READOUTS } from './explore.js';
 import { REAL_HORIZON } from './real.js';
 
 /** The goal the search is after (issue 15): a learned policy at least 10% faster than the best heuristic. */
@@ -72,7 +72,7 @@ export const SHIFTS: readonly Shift[] = [
   { id: 'load-1.25', label: 'load per server x1.25 (lambda_16 = 1.5625)', env: () => ({ lambda16: 1.5625 }) },
 ];
 
-const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_METHODS, headroom: true, deferrals: true, goalFraction: GOAL_FRACTION };
+const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_READOUTS, headroom: true, deferrals: true, goalFraction: GOAL_FRACTION };
 
 function nodesOf(context: { budget: { quick: boolean } }): readonly number[] {
   return context.budget.quick ? QUICK_NODES : BEYOND_NODES;
@@ -81,7 +81,7 @@ function nodesOf(context: { budget: { quick: boolean } }): readonly number[] {
 function notes(context: TableContext, what: string): string[] {
   return [
     protocolNote(context, 'confirmation'),
-    `CONFIRMATION PHASE. ${what} scale-rt and crossattn-rt train at N=16 with the objective reward (response-time), queue-aware features, task-and-server actions and defer, invalid actions masked, return normalization; in evaluation they sample from their policy (reseeded per episode), not argmax (chosen after exploration: the argmax of a high-entropy policy is often defer); every heuristic of the suite runs on the same episodes. "lower bound" is the mean per-episode headroom bound (no schedule does better); "best heuristic in hindsight" takes, episode by episode, the best heuristic's response time.`,
+    `CONFIRMATION PHASE. ${what} scale-rt and crossattn-rt train at N=16 with the objective reward (response-time), queue-aware features, task-and-server actions and defer, invalid actions masked, return normalization; each is read out greedily (argmax) and by sampling from its policy ("-sample", reseeded per episode; the sampled readout was added after the first exploration, where the argmax of a high-entropy policy was often defer), so every question is asked of both readouts; every heuristic of the suite runs on the same episodes. "lower bound" is the mean per-episode headroom bound (no schedule does better); "best heuristic in hindsight" takes, episode by episode, the best heuristic's response time.`,
     `Two questions per method and row: "beats the best heuristic" (margin ${100 * QUESTION_MARGIN_FRACTION}% of its mean) and "at least ${100 * GOAL_FRACTION}% faster than the best heuristic" (the goal; its interval below 0 rules the goal out). The best heuristic is the one with the lowest mean in the row, picked on the same episodes (the pick is not part of the bootstrap).`,
     VERDICT_NOTE,
   ];
@@ -145,7 +145,7 @@ export function beyondTables(context: TableContext): Table[] {
 
 function planBeyond(plan: JobPlan): void {
   const { budget, workload } = plan.options;
-  const common = { methods: OBJECTIVE_METHODS, heuristics: HEURISTIC_SUITE, seedBase: CONFIRMATION_SEED_BASE, invalidAction: OBJECTIVE_INVALID_ACTION, policyMode: OBJECTIVE_POLICY_MODE };
+  const common = { methods: OBJECTIVE_METHODS, heuristics: HEURISTIC_SUITE, seedBase: CONFIRMATION_SEED_BASE, invalidAction: OBJECTIVE_INVALID_ACTION, sampled: true };
   const nodes = budget.quick ? QUICK_NODES : BEYOND_NODES;
   for (const regime of [PAPER_REGIME, ...PICKED_REGIMES]) plan.compare({ ...common, regime, nodes, evaluationSet: `beyond-${regime.id}` });
   for (const shift of SHIFTS) {
