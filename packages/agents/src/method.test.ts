@@ -15,7 +15,7 @@ describe('methods', () => {
     const scaleRt = resolveMethod('scale-rt');
     expect(scaleRt).toMatchObject({ agent: 'ppo', encoder: 'cross-attention', discount: 'per-second' });
     expect(scaleRt.srr).not.toBeNull();
-    expect(scaleRt.env).toEqual({ objective: 'response-time', observation: 'queue-aware', actions: 'task-and-server', defer: true, candidates: 4 });
+    expect(scaleRt.env).toEqual({ objective: 'response-time', observation: 'queue-aware', actions: 'task-and-server', defer: true, candidates: 4, candidateWindow: 'level-1-and-shortest' });
     expect(resolveMethod('crossattn-rt')).toEqual({ ...scaleRt, srr: null });
     // The env's layout of those settings: queue-aware widths, pairs, the cap.
     expect(methodModelLayout(scaleRt)).toEqual(envLayout({ observation: 'queue-aware', actions: 'task-and-server', defer: true, candidates: 4 }));

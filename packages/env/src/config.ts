@@ -87,6 +87,12 @@ export const EnvConfigSchema = SimConfigSchema.omit({ nodes: true, seed: true })
       .max(MAX_CANDIDATES)
       .default(8)
       .describe('task-and-server: at most this many candidate tasks (the first ready tasks with a valid server, in level-1 order)'),
+    candidateWindow: z
+      .enum(['level-1', 'level-1-and-shortest'])
+      .default('level-1')
+      .describe(
+        'task-and-server: which ready tasks (with a valid server) are the candidates: level-1 (the first `candidates` in level-1 order) or level-1-and-shortest (the first ceil(candidates / 2) in level-1 order, then the shortest of the rest, so the shortest ready task is always offered)',
+      ),
   })
   .strict();
 export type EnvConfig = z.output<typeof EnvConfigSchema>;

@@ -49,7 +49,7 @@ export interface StepResult {
 const NO_PARTS: RewardParts = { time: 0, communication: 0, energy: 0, invalid: 0 };
 
 /** Settings fixed for an env's lifetime: `reset({ options })` cannot change them. */
-const LAYOUT_KEYS = ['objective', 'responseTimeScale', 'observation', 'queueScales', 'actions', 'defer', 'candidates'] as const;
+const LAYOUT_KEYS = ['objective', 'responseTimeScale', 'observation', 'queueScales', 'actions', 'defer', 'candidates', 'candidateWindow'] as const;
 
 /**
  * The scheduling MDP of DESIGN.md section 2 with Gymnasium's contract: `reset({ seed })` gives
@@ -133,6 +133,7 @@ export class SchedulingEnv {
       actions: _actions,
       defer: _defer,
       candidates: _candidates,
+      candidateWindow: _candidateWindow,
       ...simConfig
     } = config;
     const n = typeof nodes === 'number' ? nodes : new Rng(this.episodeSeed).child('env:nodes').pick(nodes);

@@ -95,6 +95,42 @@ export class Featurizer {
     this.candidates = new Int32Array(this.layout.candidates);
   }
 
+  /**
+   * Fills `candidates` with the decision's candidate tasks and returns how many. `level-1`: the first
+   * `cap` ready tasks with a valid server, in level-1 order. `level-1-and-shortest`: the first
+   * ceil(cap / 2) of those, then the floor(cap / 2) least-compute ones among the rest (ascending; ties
+   * in level-1 order), so both the level-1 task and the shortest ready task are always offered:
+   * without them the cap hides shortest-first's lever when queues are long (README, "Candidate window").
+   */
+  private chooseCandidates(sim: SimulationView): number {
+    const candidates = this.candidates;
+    const cap = candidates.length;
+    const head = this.config.candidateWindow === 'level-1' ? cap : Math.ceil(cap / 2);
+    let k = 0;
+    let i = 0;
+    for (; i < sim.readyTasks && k < head; i++) {
+      const ready = sim.readyTaskAt(i);
+      if (sim.hasValidServer(ready)) candidates[k++] = ready;
+    }
+    if (head === cap) return k;
+    // The tail: an insertion-sorted run of the shortest remaining tasks (cap - head is 1 to 32).
+    const tailStart = k;
+    for (; i < sim.readyTasks; i++) {
+      const ready = sim.readyTaskAt(i);
+      const compute = sim.taskCompute(ready);
+      const full = k === cap;
+      if (full && compute >= sim.taskCompute(candidates[cap - 1] as number)) continue;
+      if (!sim.hasValidServer(ready)) continue;
+      let at = full ? cap - 1 : k++;
+      while (at > tailStart && sim.taskCompute(candidates[at - 1] as number) > compute) {
+        candidates[at] = candidates[at - 1] as number;
+        at--;
+      }
+      candidates[at] = ready;
+    }
+    return k;
+  }
+
   /** Starts a new episode. */
   reset(sim: SimulationView): void {
     this.shape.reset(sim.taskCount);
@@ -124,13 +160,8 @@ export class Featurizer {
     const t = sim.task;
     let k = 0;
     if (t >= 0) {
-      if (this.taskAndServer) {
-        const cap = this.candidates.length;
-        for (let i = 0; i < sim.readyTasks && k < cap; i++) {
-          const ready = sim.readyTaskAt(i);
-          if (sim.hasValidServer(ready)) this.candidates[k++] = ready;
-        }
-      } else this.candidates[k++] = t;
+      if (this.taskAndServer) k = this.chooseCandidates(sim);
+      else this.candidates[k++] = t;
     }
     this.candidateCount = k;
     const rows = Math.max(1, k);

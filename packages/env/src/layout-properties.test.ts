@@ -23,6 +23,7 @@ const caseArb = fc.record({
   actions: fc.constantFrom('server' as const, 'task-and-server' as const),
   defer: fc.boolean(),
   candidates: fc.integer({ min: 1, max: 8 }),
+  candidateWindow: fc.constantFrom('level-1' as const, 'level-1-and-shortest' as const),
   communication: fc.constantFrom('reward-only' as const, 'delays-start' as const),
   invalidAction: fc.constantFrom('penalize' as const, 'mask' as const),
   failures: fc.boolean(),
@@ -44,6 +45,7 @@ const envConfig = (c: Case): EnvConfigInput => ({
   actions: c.actions,
   defer: c.defer,
   candidates: c.candidates,
+  candidateWindow: c.candidateWindow,
   responseTimeScale: 7,
   ...(c.failures ? { failures: { mtbf: 15, mttr: 2 } } : {}),
 });
@@ -63,12 +65,18 @@ function chooseAction(obs: Observation, rng: Rng, c: Case): number {
   return valid[rng.int(0, valid.length - 1)] as number;
 }
 
-/** The candidates the contract defines: the first `cap` ready tasks with a valid server, in level-1 order. */
-function expectedCandidates(env: SchedulingEnv, cap: number): number[] {
+/**
+ * The candidates the contract defines, from the ready tasks with a valid server in level-1 order:
+ * `level-1`, the first `cap`; `level-1-and-shortest`, the first ceil(cap / 2), then the rest sorted
+ * by compute (stable, so ties keep level-1 order) cut to cap.
+ */
+function expectedCandidates(env: SchedulingEnv, cap: number, window: Case['candidateWindow']): number[] {
   const sim = env.simulation;
-  const out: number[] = [];
-  for (const t of sim.readyTasksInOrder()) if (out.length < cap && sim.hasValidServer(t)) out.push(t);
-  return out;
+  const valid = sim.readyTasksInOrder().filter((t) => sim.hasValidServer(t));
+  if (window === 'level-1') return valid.slice(0, cap);
+  const head = Math.ceil(cap / 2);
+  const rest = valid.slice(head).sort((a, b) => sim.taskCompute(a) - sim.taskCompute(b));
+  return [...valid.slice(0, head), ...rest].slice(0, cap);
 }
 
 /** Runs one episode checking every per-step property; returns a fingerprint of everything observed. */
@@ -90,7 +98,7 @@ function runChecked(env: SchedulingEnv, c: Case): string {
     assert(env.observationSpace.contains(obs), () => `observation outside the space at t=${time}: ${env.observationSpace.violations(obs).join('; ')}`);
     assert(sim.waitingTasks + sim.readyTasks + sim.runningTasks + sim.doneTasks === sim.arrivedTasks, () => `conservation at t=${time}`);
     // Candidates: the first k ready tasks with a valid server, in level-1 order; candidate 0 is level 1's task.
-    const candidates = taskAndServer ? expectedCandidates(env, c.candidates) : [sim.task];
+    const candidates = taskAndServer ? expectedCandidates(env, c.candidates, c.candidateWindow) : [sim.task];
     assert(candidates[0] === sim.task && candidates.length >= 1, () => `candidate 0 is not the level-1 task at t=${time}`);
     if (taskAndServer) assert(obs.k === candidates.length && candidates.every((t, i) => env.candidateTask(i) === t), () => `candidates ${obs.k} differ from the ready order at t=${time}`);
     // mask[a] == 1 exactly when a is a valid assignment (or a defer that leads to an event).
