@@ -25,6 +25,11 @@ const layoutCases = [16, 1024].flatMap((nodes): Case[] => {
     { name: 'queue-aware', config: { ...base, observation: 'queue-aware' } },
     { name: 'task-and-server', config: { ...base, actions: 'task-and-server' } },
     { name: 'scale-rt (response-time, queue-aware, task-and-server, defer)', config: { ...base, objective: 'response-time', observation: 'queue-aware', actions: 'task-and-server', defer: true } },
+    // The presets' 4 candidates, in each window: level-1-and-shortest scans every ready task.
+    ...(['level-1', 'level-1-and-shortest'] as const).map((candidateWindow) => ({
+      name: `scale-rt preset, 4 candidates, ${candidateWindow} window`,
+      config: { ...base, objective: 'response-time', observation: 'queue-aware', actions: 'task-and-server', defer: true, candidates: 4, candidateWindow } as EnvConfigInput,
+    })),
   ];
 });
 
