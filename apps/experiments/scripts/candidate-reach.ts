@@ -38,7 +38,7 @@ function fastestValidServer(sim: SimulationView, task: number): number {
 
 /** Shortest task among the first `limit` ready tasks with a valid server, in level-1 order; counts how often a shorter one lay beyond. */
 function shortestWithin(limit: number): Policy & { missed: number; decisions: number } {
-  const decision: Decision = { task: -1, server: DEFER };
+  const decision = { task: -1, server: DEFER as number };
   const policy = {
     name: `shortest of the first ${limit}`,
     missed: 0,

@@ -37,6 +37,7 @@ const METHOD_SWAP_FLAGS: SchemaOptionsMeta = {
   actions: { help: 'server (level 1 picks the task) | task-and-server (the agent scores every ready task and server pair); default: the method\'s' },
   defer: { help: 'one more action: hold the decision until the next event' },
   candidates: { help: 'cap on the candidate tasks scored per decision (task-and-server); default: the method\'s, else 8' },
+  candidateWindow: { help: 'level-1 (the first ready tasks in level-1 order) | level-1-and-shortest (half of them, then the shortest of the rest); default: the method\'s, else level-1' },
   discount: { help: 'per-step (the paper: gamma per decision) | per-second (gamma per simulated second; PPO); default: the method\'s' },
 };
 const SETTING_FLAGS: SchemaOptionsMeta = { env: { skip: true }, ppo: { skip: true }, dqn: { skip: true }, sac: { skip: true } };
