@@ -117,6 +117,12 @@ describe('the beyond and explore targets', () => {
     const jobs = planJobs({ targets: ['explore'], seeds: [42, 43], budget: { ...FULL_BUDGET, epochs: 100 }, backend: 'wasm', workload: null });
     const trains = jobs.filter((j): j is TrainJob => j.kind === 'train');
     expect(trains).toHaveLength(EXPLORE_REGIMES.length * OBJECTIVE_METHODS.length * 2);
+    // Only a setting probe carries PPO settings, and its runs train with them.
+    for (const train of trains) {
+      const regime = EXPLORE_REGIMES.find((r) => train.dir.includes(`/${r.id}/`));
+      expect(train.config.ppo).toEqual(regime?.ppo);
+    }
+    expect(trains.some((t) => t.config.ppo?.gamma === 0.95)).toBe(true);
     expect(jobs.filter((j): j is EvaluateJob => j.kind === 'evaluate').every((e) => e.seedBase === undefined && e.nodes === 16)).toBe(true);
 
     const records = new Map<string, EvaluationRecord>();

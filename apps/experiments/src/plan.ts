@@ -21,6 +21,8 @@ export interface Regime {
   readonly id: string;
   readonly label: string;
   readonly env: JobEnv;
+  /** PPO settings the runs of this regime train with (a setting probe of the exploration); absent = the defaults. */
+  readonly ppo?: NonNullable<TrainConfigInput['ppo']>;
 }
 
 /** The paper's regime (DESIGN.md's defaults): Tables 3-5, Figure 6 and the elastic and real comparisons train here. */
@@ -206,6 +208,7 @@ export class JobPlan {
         backend: backend as TrainConfigInput['backend'],
         env: regimeEnv(regime, budget),
         ...(invalidAction === undefined ? {} : { invalidAction }),
+        ...(regime.ppo === undefined ? {} : { ppo: regime.ppo }),
       },
     };
     this.add(job);
