@@ -5,7 +5,7 @@ import type { EvaluationRecord } from './jobs.js';
 import { CONFIRMATION_SEED_BASE, type EvaluateJob, evaluationFile, HEURISTIC_SUITE, FULL_BUDGET, QUICK_BUDGET, type TrainJob } from './plan.js';
 import { boundCell, comparison, comparisonColumns, hindsightRecord, ResultStore } from './results.js';
 import { planJobs } from './targets.js';
-import { BEYOND_NODES, beyondTables, GOAL_FRACTION, SHIFTS } from './targets/beyond.js';
+import { BEYOND_NODES, beyondTables, GOAL_FRACTION, PICKED_NODES, PICKED_REGIMES, SHIFTS } from './targets/beyond.js';
 import { EXPLORE_REGIMES, exploreTable, OBJECTIVE_METHODS } from './targets/explore.js';
 
 /** A stand-in record: episode e of `values` (seed base + e), each with headroom bound `bound`. */
@@ -84,13 +84,20 @@ describe('the beyond and explore targets', () => {
   it('beyond trains the objective methods once per seed (masked) and evaluates them and the whole suite on fresh seeds at every N', () => {
     const jobs = planJobs({ targets: ['beyond'], seeds, budget: FULL_BUDGET, backend: 'wasm', workload: 'wfformat:data' });
     const trains = jobs.filter((j): j is TrainJob => j.kind === 'train');
-    expect(trains.map((t) => t.dir).sort()).toEqual(OBJECTIVE_METHODS.flatMap((m) => seeds.map((s) => `runs/paper/${m}-seed${s}`)).sort());
+    const regimes = ['paper', ...PICKED_REGIMES.map((r) => r.id)];
+    expect(trains.map((t) => t.dir).sort()).toEqual(regimes.flatMap((r) => OBJECTIVE_METHODS.flatMap((m) => seeds.map((s) => `runs/${r}/${m}-seed${s}`))).sort());
     expect(trains.every((t) => t.config.invalidAction === 'mask' && t.config.epochs === 1000)).toBe(true);
+    // The setting exploration picked trains with its PPO settings; the picked regimes stop at N = 256.
+    expect(trains.filter((t) => t.config.ppo?.gamma === 0.95).map((t) => t.dir.split('/')[1])).toEqual(Array(OBJECTIVE_METHODS.length * seeds.length).fill('horizon-short'));
     const evals = jobs.filter((j): j is EvaluateJob => j.kind === 'evaluate');
     expect(evals.every((e) => e.seedBase === CONFIRMATION_SEED_BASE)).toBe(true);
     const paperSet = evals.filter((e) => e.file.startsWith('evaluations/beyond-paper/'));
     expect([...new Set(paperSet.map((e) => e.nodes))].sort((a, b) => a - b)).toEqual([...BEYOND_NODES]);
     expect(paperSet.filter((e) => e.nodes === 1024 && 'heuristic' in e.policy).map((e) => ('heuristic' in e.policy ? e.policy.heuristic : '')).sort()).toEqual([...HEURISTIC_SUITE].sort());
+    for (const regime of PICKED_REGIMES) {
+      const set = evals.filter((e) => e.file.startsWith(`evaluations/beyond-${regime.id}/`));
+      expect([...new Set(set.map((e) => e.nodes))].sort((a, b) => a - b)).toEqual([...PICKED_NODES]);
+    }
     expect(evals.some((e) => e.file.startsWith('evaluations/beyond-real/'))).toBe(true);
     for (const shift of SHIFTS) expect(evals.some((e) => e.file.startsWith(`evaluations/beyond-${shift.id}/`))).toBe(true);
   });
