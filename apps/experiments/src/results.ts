@@ -170,12 +170,12 @@ export const VERDICT_NOTE =
   "Every verdict holds under DESIGN.md's chosen constants (the paper's text lost most of them: reward scales, feature scales, the workload's distributions, the training budget).";
 
 /** The first note of every table: how the numbers were made. */
-export function protocolNote(context: TableContext, seedBase: 'paper' | 'confirmation' = 'paper'): string {
+export function protocolNote(context: TableContext, seedBase: 'paper' | 'confirmation' = 'paper', readouts: 'greedy' | 'greedy and sampled' = 'greedy'): string {
   const b = context.budget;
   const seeds = seedBase === 'paper' ? '1,000,000 + e, the same for every policy' : '2,000,000 + e: fresh seeds no exploration result has seen, the same for every policy';
   return (
     `Ours: ${b.epochs} training epochs per run at N=16, training seeds ${context.seeds.join(', ')}; evaluation on drained episodes with fixed seeds ` +
-    `(${seeds}), greedy actions, ${b.episodes} episodes per N up to 256 and ${b.largeEpisodes} above` +
+    `(${seeds}), ${readouts === 'greedy' ? 'greedy actions' : 'greedy actions, and sampled ones for the "-sample" readouts'}, ${b.episodes} episodes per N up to 256 and ${b.largeEpisodes} above` +
     `${b.horizon === null ? '' : `, ${b.horizon} s of arrivals per episode`}${b.quick ? ' (--quick: tiny budgets, the numbers are not findings)' : ''}. ` +
     "A cell is the mean [95% interval]; IQM is the interquartile mean [95% interval] (Agarwal et al., 2021). A learned method's values pool its training seeds' episodes, and its intervals come from a two-level stratified bootstrap (training seeds, then episodes within each seed); " +
     `a heuristic's from a bootstrap over episodes (${BOOTSTRAP_REPLICATES} replicates, seeded: the same results give the same intervals). Differences between policies are paired by training seed and by episode. ` +

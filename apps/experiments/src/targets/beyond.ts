@@ -93,7 +93,7 @@ function nodesOf(context: { budget: { quick: boolean } }, regime: Regime = PAPER
 
 function notes(context: TableContext, what: string): string[] {
   return [
-    protocolNote(context, 'confirmation'),
+    protocolNote(context, 'confirmation', 'greedy and sampled'),
     `CONFIRMATION PHASE. ${what} scale-rt and crossattn-rt train at N=16 with the objective reward (response-time), queue-aware features, task-and-server actions and defer, invalid actions masked, return normalization; each is read out greedily (argmax) and by sampling from its policy ("-sample", reseeded per episode; the sampled readout was added after the first exploration, where the argmax of a high-entropy policy was often defer), so every question is asked of both readouts; every heuristic of the suite runs on the same episodes. "lower bound" is the mean per-episode headroom bound (no schedule does better); "best heuristic in hindsight" takes, episode by episode, the best heuristic's response time.`,
     `Two questions per method and row: "beats the best heuristic" (margin ${100 * QUESTION_MARGIN_FRACTION}% of its mean) and "at least ${100 * GOAL_FRACTION}% faster than the best heuristic" (the goal; its interval below 0 rules the goal out). The best heuristic is the one with the lowest mean in the row, picked on the same episodes (the pick is not part of the bootstrap).`,
     VERDICT_NOTE,

@@ -79,7 +79,7 @@ export function exploreTable(context: TableContext): Table {
     id: 'explore',
     title: 'Exploration (no verdicts): objective-reward methods against the heuristic suite and the bound, N=16',
     notes: [
-      protocolNote(context),
+      protocolNote(context, 'paper', 'greedy and sampled'),
       'EXPLORATION PHASE: short training budgets and few seeds, to choose where the confirmation phase (`beyond`: at least 5 seeds, the full budget, fresh evaluation seeds 2,000,000 + e) looks. No question here carries a verdict; nothing here is a finding about learning.',
       `scale-rt and crossattn-rt train at N=16 in each regime with the objective reward (response-time), queue-aware features, task-and-server actions and defer, invalid actions masked, return normalization; each is read out greedily (argmax) and by sampling from its policy ("-sample", reseeded per episode; the sampled readout was added after the first exploration, where the argmax of a high-entropy policy was often defer). Every heuristic of the suite runs on the same episodes. "lower bound" is the per-episode headroom bound (no schedule does better); "best heuristic in hindsight" takes, episode by episode, the best heuristic's response time.`,
       PICK_RULE,
