@@ -3,6 +3,7 @@ import { FastNetwork, MASKED_LOGIT, Network, type ObservationLike, useBackend } 
 import { Rng } from '@scale/workload';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureBuffer } from './feature-buffer.js';
+import { argmax, greedyWithDefer } from './internal/sampling.js';
 import { resolveMethod } from './method.js';
 import { policyFromNetwork } from './policy.js';
 import { PPO } from './ppo.js';
@@ -123,5 +124,20 @@ describe('FeatureBuffer', () => {
     expect(buffer.samples).toBe(1500);
     expect(Array.from(buffer.values().subarray(2 * 1499))).toEqual([1499, -1499]);
     expect(() => new FeatureBuffer(0)).toThrow(/FeatureBuffer dimensions: expected an integer >= 1, received 0/);
+  });
+});
+
+describe('greedy with a defer action', () => {
+  const logitsOf = (p: number[]) => Float64Array.from(p, (x) => Math.log(x));
+
+  it('starts the most probable assignment when defer has less than half the probability, even if defer beats each pair', () => {
+    // Defer 0.3, five pairs at 0.14: argmax would defer; the policy starts a task 70% of the time.
+    expect(greedyWithDefer(logitsOf([0.14, 0.14, 0.16, 0.13, 0.13, 0.3]), 6)).toBe(2);
+    expect(argmax(logitsOf([0.14, 0.14, 0.16, 0.13, 0.13, 0.3]), 6)).toBe(5);
+  });
+
+  it('defers when defer has more than half the probability, and never picks a masked defer', () => {
+    expect(greedyWithDefer(logitsOf([0.2, 0.25, 0.55]), 3)).toBe(2);
+    expect(greedyWithDefer(Float64Array.from([0.1, 0.3, MASKED_LOGIT]), 3)).toBe(1);
   });
 });

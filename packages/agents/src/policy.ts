@@ -1,6 +1,6 @@
 import { FastNetwork, type Network, type ObservationLike } from '@scale/model';
 import { Rng } from '@scale/workload';
-import { applyMask, argmax, logSumExp, sampleCategorical } from './internal/sampling.js';
+import { applyMask, argmax, greedyWithDefer, logSumExp, sampleCategorical } from './internal/sampling.js';
 
 /** How a network's outputs become an action. */
 export type PolicyMode = 'greedy' | 'sample';
@@ -18,7 +18,9 @@ export interface NetworkPolicyOptions {
   /** Mask mode: invalid actions' logits (or Q-values) are masked, so they are never chosen. */
   readonly mask: boolean;
   /**
-   * `greedy`: the argmax of the (masked) logits or Q-values, ties to the lowest index. `sample`: one
+   * `greedy`: the argmax of the (masked) logits or Q-values, ties to the lowest index; with a defer
+   * action and a policy head, the wait-or-start choice is taken first (`greedyWithDefer`: defer only
+   * when it has more than half the probability, else the most probable assignment). `sample`: one
    * draw from the softmax of the (masked) logits; a network without a policy head (Q values) acts
    * greedily in both modes.
    */
@@ -96,7 +98,9 @@ export class NetworkPolicy {
     if (this.logits.length < actions) this.logits = new Float64Array(actions);
     applyMask((out.logits ?? out.q) as Float32Array, obs.mask, this.mask, this.logits);
     this.decision.value = out.value;
-    return this.mode === 'greedy' || out.logits === null ? argmax(this.logits, actions) : sampleCategorical(this.logits, actions, this.rng);
+    if (out.logits === null) return argmax(this.logits, actions);
+    if (this.mode === 'sample') return sampleCategorical(this.logits, actions, this.rng);
+    return obs.defer === true && actions > 1 ? greedyWithDefer(this.logits, actions) : argmax(this.logits, actions);
   }
 }
 

@@ -37,6 +37,19 @@ export function argmax(values: ArrayLike<number>, n: number): number {
   return best;
 }
 
+/**
+ * Greedy choice when the last of the n actions is defer: defer only when the policy gives it more
+ * probability than all the assignments together (softmax(logits)[n - 1] > 1/2), else the most
+ * probable assignment. Argmax alone compares defer with each assignment separately although the
+ * assignments are alternatives within "start a task now": a policy that starts something three
+ * times in four, spread over five pairs, would defer under argmax whenever defer's share beats each
+ * pair's. Ties to the lowest index, as `argmax`.
+ */
+export function greedyWithDefer(logits: Float64Array, n: number): number {
+  const deferShare = Math.exp((logits[n - 1] as number) - logSumExp(logits, n));
+  return deferShare > 0.5 ? n - 1 : argmax(logits, n - 1);
+}
+
 /** A uniformly random valid action (any action when none is valid or masking is off). */
 export function randomAction(mask: Uint8Array, useMask: boolean, rng: Rng): number {
   const n = mask.length;
