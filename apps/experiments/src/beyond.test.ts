@@ -5,7 +5,7 @@ import type { EvaluationRecord } from './jobs.js';
 import { CONFIRMATION_SEED_BASE, type EvaluateJob, evaluationFile, HEURISTIC_SUITE, FULL_BUDGET, QUICK_BUDGET, type TrainJob } from './plan.js';
 import { boundCell, comparison, comparisonColumns, hindsightRecord, ResultStore } from './results.js';
 import { planJobs } from './targets.js';
-import { BEYOND_NODES, beyondTables, GOAL_FRACTION, PICKED_NODES, PICKED_REGIMES, SHIFTS } from './targets/beyond.js';
+import { BEYOND_NODES, beyondTables, GOAL_FRACTION, PICKED_NODES, PICKED_REGIMES, SHIFTS, shiftSet } from './targets/beyond.js';
 import { EXPLORE_REGIMES, exploreTable, OBJECTIVE_METHODS } from './targets/explore.js';
 
 /** A stand-in record: episode e of `values` (seed base + e), each with headroom bound `bound`. */
@@ -99,7 +99,15 @@ describe('the beyond and explore targets', () => {
       expect([...new Set(set.map((e) => e.nodes))].sort((a, b) => a - b)).toEqual([...PICKED_NODES]);
     }
     expect(evals.some((e) => e.file.startsWith('evaluations/beyond-real/'))).toBe(true);
-    for (const shift of SHIFTS) expect(evals.some((e) => e.file.startsWith(`evaluations/beyond-${shift.id}/`))).toBe(true);
+    for (const shift of SHIFTS) expect(evals.some((e) => e.file.startsWith(`evaluations/${shiftSet(shift)}/`))).toBe(true);
+    // A regime and a shift with one id (load-1.25) keep their evaluations apart: a picked regime's
+    // set evaluates the runs trained in it, a shift's the paper regime's.
+    for (const e of evals) {
+      if (!('run' in e.policy)) continue;
+      const trainedIn = e.policy.run.split('/')[1];
+      const shift = SHIFTS.find((sh) => e.file.startsWith(`evaluations/${shiftSet(sh)}/`));
+      expect(trainedIn).toBe(shift !== undefined || e.file.startsWith('evaluations/beyond-real/') ? 'paper' : e.file.split('/')[1]?.replace(/^beyond-/, ''));
+    }
   });
 
   it('a tier-mix shift keeps N servers and the offered load per unit of compute', () => {
