@@ -80,6 +80,26 @@ describe('headroom comparison', () => {
   });
 });
 
+describe('SRR in the confirmation phase', () => {
+  it('asks per row whether scale-rt (SRR on) beats crossattn-rt, on the greedy readouts, paired', () => {
+    const difficulty = [0.3, -0.2, 0.1, 0, -0.1, 0.2, -0.3, 0.05, -0.05, 0];
+    const at = (mean: number) => difficulty.map((d) => mean + d);
+    const records = new Map<string, EvaluationRecord>();
+    for (const seed of seeds) {
+      records.set(evaluationFile('beyond-paper', `scale-rt-seed${seed}`, 16), record(at(5 + 0.001 * seed)));
+      records.set(evaluationFile('beyond-paper', `crossattn-rt-seed${seed}`, 16), record(at(6 + 0.001 * seed)));
+      // The sampled readouts say the opposite; the SRR question reads the greedy ones.
+      records.set(evaluationFile('beyond-paper', `scale-rt-sample-seed${seed}`, 16), record(at(7)));
+      records.set(evaluationFile('beyond-paper', `crossattn-rt-sample-seed${seed}`, 16), record(at(6)));
+    }
+    const [main] = beyondTables({ store: new ResultStore(records), seeds, budget: FULL_BUDGET, workload: null });
+    const srr = main?.claims.find((c) => c.claim.startsWith('SRR lowers') && c.claim.endsWith('N=16'));
+    expect(srr?.verdict).toBe('effect detected');
+    // (6 - 5) / 6: a 16.7% reduction.
+    expect(srr?.ours?.mean).toBeCloseTo(100 / 6, 0);
+  });
+});
+
 describe('the beyond and explore targets', () => {
   it('beyond trains the objective methods once per seed (masked) and evaluates them and the whole suite on fresh seeds at every N', () => {
     const jobs = planJobs({ targets: ['beyond'], seeds, budget: FULL_BUDGET, backend: 'wasm', workload: 'wfformat:data' });

@@ -12,12 +12,12 @@ export const OBJECTIVE_METHODS = ['scale-rt', 'crossattn-rt'] as const;
 /** The objective-reward methods mask invalid actions (as Decima does): the paper's penalty would spend most of an untrained policy's steps on invalid pairs. */
 export const OBJECTIVE_INVALID_ACTION = 'mask' as const;
 /**
- * The objective-reward methods are read out twice: greedily (argmax, as every paper table) and by
- * sampling from their policy (`-sample`, reseeded per episode). Added after the first exploration,
- * where with defer as one action beside the (task, server) pairs, the argmax of a high-entropy policy
- * was often defer even when most of the probability was on starting some task, and greedy runs
- * deferred hundreds of times per episode; longer-trained runs read out greedily did better than
- * sampled. PPO trains the stochastic policy; each readout is a scheduler one could deploy.
+ * The objective-reward methods are read out twice: greedily (as every paper table; with defer, the
+ * wait-or-start choice first, `@scale/agents`' `greedyWithDefer`) and by sampling from their policy
+ * (`-sample`, reseeded per episode). Settled after the first exploration, where plain argmax picked
+ * defer in a high-entropy policy even when most of the probability was on starting some task, and
+ * greedy runs deferred hundreds of times per episode. PPO trains the stochastic policy; each readout
+ * is a scheduler one could deploy.
  */
 export const OBJECTIVE_READOUTS: readonly string[] = [...OBJECTIVE_METHODS, ...OBJECTIVE_METHODS.map(sampledReadout)];
 
@@ -81,7 +81,7 @@ export function exploreTable(context: TableContext): Table {
     notes: [
       protocolNote(context, 'paper', 'greedy and sampled'),
       'EXPLORATION PHASE: short training budgets and few seeds, to choose where the confirmation phase (`beyond`: at least 5 seeds, the full budget, fresh evaluation seeds 2,000,000 + e) looks. No question here carries a verdict; nothing here is a finding about learning.',
-      `scale-rt and crossattn-rt train at N=16 in each regime with the objective reward (response-time), queue-aware features, task-and-server actions and defer, invalid actions masked, return normalization; each is read out greedily (argmax) and by sampling from its policy ("-sample", reseeded per episode; the sampled readout was added after the first exploration, where the argmax of a high-entropy policy was often defer). Every heuristic of the suite runs on the same episodes. "lower bound" is the per-episode headroom bound (no schedule does better); "best heuristic in hindsight" takes, episode by episode, the best heuristic's response time.`,
+      `scale-rt and crossattn-rt train at N=16 in each regime with the objective reward (response-time), queue-aware features, task-and-server actions and defer, invalid actions masked, return normalization; each is read out greedily (defer only when it has more than half the probability, else the most probable (task, server) pair) and by sampling from its policy ("-sample", reseeded per episode); both readouts were settled after the first exploration, where plain argmax often deferred. Every heuristic of the suite runs on the same episodes. "lower bound" is the per-episode headroom bound (no schedule does better); "best heuristic in hindsight" takes, episode by episode, the best heuristic's response time.`,
       PICK_RULE,
       pickNote,
     ],
