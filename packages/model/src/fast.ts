@@ -66,6 +66,14 @@ export class FastNetwork {
   private embeddings = new Float64Array(0);
   /** The embeddings transposed (d x n): the attention pooling becomes dot products over servers. */
   private embeddingsT = new Float64Array(0);
+  /**
+   * The server features each row of `embeddings` was computed from, and how many rows hold (0 after a
+   * refresh or a change of n). A server whose features equal its row's gets the same embedding without
+   * recomputing it: between consecutive decisions most servers' features do not change, and at large
+   * N the server embeddings were a third of a decision's cost.
+   */
+  private embeddedServers = new Float64Array(0);
+  private embeddedRows = 0;
   private scores = new Float64Array(0);
   private logits = new Float32Array(0);
   private q = new Float32Array(0);
@@ -98,6 +106,7 @@ export class FastNetwork {
 
   /** Re-reads the network's current weights. */
   refresh(): void {
+    this.embeddedRows = 0;
     const weights = this.network.params.read();
     const names = this.network.params.names();
     const variables = this.network.params.list();
@@ -263,18 +272,36 @@ export class FastNetwork {
   private crossAttention(n: number, k: number, global: Float32Array | undefined): Float64Array {
     const c = this.config;
     const d = c.embedDim;
-    if (this.embeddings.length < n * d) this.embeddings = new Float64Array(n * d);
-    if (this.embeddingsT.length !== n * d) this.embeddingsT = new Float64Array(n * d);
+    if (this.embeddings.length < n * d) {
+      this.embeddings = new Float64Array(n * d);
+      this.embeddedRows = 0;
+    }
+    if (this.embeddingsT.length !== n * d) {
+      this.embeddingsT = new Float64Array(n * d);
+      this.embeddedRows = 0;
+    }
+    const SF = c.serverFeatures;
+    if (this.embeddedServers.length < n * SF) {
+      this.embeddedServers = new Float64Array(n * SF);
+      this.embeddedRows = 0;
+    }
     if (this.scores.length < n * c.attentionHeads) this.scores = new Float64Array(n * c.attentionHeads);
     const { embeddings: E, embeddingsT: ET, x, a, input, candidateH, globalEmbedding } = this;
     const serverOffset = k * c.taskFeatures;
     const s0 = this.layer('encoder/server_embed/0');
     const s1 = this.layer('encoder/server_embed/1');
+    const embedded = this.embeddedServers;
     for (let j = 0; j < n; j++) {
-      dense(s0, input, serverOffset + j * c.serverFeatures, a, 0, true);
+      const from = serverOffset + j * SF;
+      let same = j < this.embeddedRows;
+      for (let f = 0; same && f < SF; f++) same = input[from + f] === embedded[j * SF + f];
+      if (same) continue;
+      for (let f = 0; f < SF; f++) embedded[j * SF + f] = input[from + f] as number;
+      dense(s0, input, from, a, 0, true);
       dense(s1, a, 0, E, j * d, false);
       for (let i = 0; i < d; i++) ET[i * n + j] = E[j * d + i] as number;
     }
+    this.embeddedRows = n;
     if (global !== undefined) {
       for (let i = 0; i < global.length; i++) this.b[i] = global[i] as number;
       dense(this.layer('encoder/global_embed/0'), this.b, 0, a, 0, true);

@@ -52,6 +52,36 @@ describe('fast path equals the tfjs forward', () => {
     net.dispose();
   });
 
+  it('reusing the embeddings of unchanged servers gives the numbers of a fresh forward, bit for bit (changed rows, other N, new weights)', () => {
+    const net = new Network({ outputs: ALL_HEADS, seed: 5 });
+    const reused = new FastNetwork(net);
+    const rng = new Rng(21);
+    const same = (a: ArrayLike<number>, b: ArrayLike<number>) => expect(Buffer.from(Float32Array.from(a).buffer).equals(Buffer.from(Float32Array.from(b).buffer))).toBe(true);
+    const check = (obs: ReturnType<typeof randomObservation>) => {
+      const fresh = new FastNetwork(net).forward(obs);
+      const quick = reused.forward(obs);
+      same(quick.feature, fresh.feature);
+      same(quick.logits as Float32Array, fresh.logits as Float32Array);
+      same(quick.q as Float32Array, fresh.q as Float32Array);
+      expect(quick.value).toBe(fresh.value);
+    };
+    let obs = randomObservation(rng, 64);
+    for (let step = 0; step < 12; step++) {
+      check(obs);
+      // The next decision: a few servers' features change, the task changes, N sometimes changes.
+      const n = step === 5 ? 48 : step === 8 ? 64 : obs.n;
+      const next = n === obs.n ? { ...obs, task: obs.task.map(() => rng.next()), servers: obs.servers.slice() } : randomObservation(rng, n);
+      for (let c = 0; c < 3; c++) next.servers[rng.int(0, next.servers.length - 1)] = rng.next();
+      obs = next;
+    }
+    // New weights: every embedding is recomputed.
+    const scaled = new Map([...net.params.read()].map(([name, data]) => [name, { shape: net.params.get(name).shape, data: name === 'encoder/server_embed/0/w' ? data.map((v) => v * 1.5) : data }]));
+    net.params.write(scaled);
+    reused.refresh();
+    check(obs);
+    net.dispose();
+  });
+
   it('structured MLP at its N (all heads, within 1e-5)', () => {
     const net = new Network({ encoder: 'mlp', servers: 16, outputs: ALL_HEADS, seed: 4 });
     const fast = new FastNetwork(net);
