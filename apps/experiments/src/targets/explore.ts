@@ -54,6 +54,10 @@ export const EXPLORE_REGIMES: readonly Regime[] = [
   // credit horizon. gamma 0.99 and lambda 0.95 per second give GAE a ~20 s trace, several response
   // times long, over which hundreds of other decisions' effects add noise.
   { id: 'horizon-short', label: 'setting probe: the paper regime, PPO gamma 0.95 and GAE lambda 0.8 per second (default 0.99 and 0.95)', env: {}, ppo: { gamma: 0.95, gaeLambda: 0.8 } },
+  // Another setting (added after the rerun above, from a one-seed probe): no entropy bonus. The
+  // trained policies stay near their starting entropy; without the bonus the probe's policy moved
+  // (approx KL 3e-3 to 8e-3 per epoch against 1e-5).
+  { id: 'no-entropy', label: 'setting probe: the paper regime, PPO entropy coefficient 0 (default 0.01)', env: {}, ppo: { entCoef: 0 } },
 ];
 
 const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_READOUTS, headroom: true, deferrals: true };
