@@ -311,16 +311,7 @@ export class PPO extends BaseAgent {
     // 2. Advantages by GAE(lambda); returns = advantages + values are the critic's targets. A
     //    truncated episode bootstraps from V(final observation) (see computeGae). With return
     //    normalization the rewards are first divided by the discounted return's running std.
-    if (this.discount === 'per-second') checkElapsed(elapsed, valid, used);
-    const gamma = this.config.gamma;
-    const returnScale = this.returnNormalizer?.normalize({
-      rewards,
-      terminated,
-      truncated,
-      valid,
-      used,
-      discountAt: this.discount === 'per-second' ? (idx) => gamma ** (elapsed[idx] as number) : () => gamma,
-    });
+    const returnScale = this.scaleRewards({ rewards, terminated, truncated, valid, elapsed, used });
     const { advantages, returns } = computeGae({
       steps,
       envs: k,
@@ -423,16 +414,7 @@ export class PPO extends BaseAgent {
     }
 
     // 3. Returns (after return normalization, when on) and the input-driven baseline's advantages.
-    if (this.discount === 'per-second') checkElapsed(elapsed, valid, used);
-    const gamma = this.config.gamma;
-    const returnScale = this.returnNormalizer?.normalize({
-      rewards,
-      terminated,
-      truncated,
-      valid,
-      used,
-      discountAt: this.discount === 'per-second' ? (idx) => gamma ** (elapsed[idx] as number) : () => gamma,
-    });
+    const returnScale = this.scaleRewards({ rewards, terminated, truncated, valid, elapsed, used });
     const { advantages, returns } = inputDrivenBaseline({
       envs: k,
       lengths,
@@ -440,7 +422,7 @@ export class PPO extends BaseAgent {
       times: times.subarray(0, used),
       endTimes: now,
       endValues,
-      gamma,
+      gamma: this.config.gamma,
       discount: this.discount,
     });
     const rollout: Rollout = { observations, actions, logProbs, values, advantages, returns };
@@ -524,6 +506,19 @@ export class PPO extends BaseAgent {
     this.shuffleRng = rngFrom(states, 'minibatches');
     if (this.episodeRng !== null) this.episodeRng = rngFrom(states, 'episodes');
   }
+  /**
+   * Checks the steps' durations when discounting per second, then divides the rollout's rewards in
+   * place by the discounted return's running std when return normalization is on; returns that
+   * divisor (undefined when off). Both rollouts (steps and episodes) go through here before their
+   * advantages.
+   */
+  private scaleRewards(r: { rewards: Float32Array; terminated: Uint8Array; truncated: Uint8Array; valid: Uint8Array; elapsed: Float64Array; used: number }): number | undefined {
+    if (this.discount === 'per-second') checkElapsed(r.elapsed, r.valid, r.used);
+    const gamma = this.config.gamma;
+    const elapsed = r.elapsed;
+    return this.returnNormalizer?.normalize({ ...r, discountAt: this.discount === 'per-second' ? (idx) => gamma ** (elapsed[idx] as number) : () => gamma });
+  }
+
   protected override extraState(): Record<string, unknown> {
     return this.returnNormalizer === null ? {} : { returnNormalizer: this.returnNormalizer.state() };
   }
