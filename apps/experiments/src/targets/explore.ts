@@ -55,9 +55,22 @@ export const EXPLORE_REGIMES: readonly Regime[] = [
   // times long, over which hundreds of other decisions' effects add noise.
   { id: 'horizon-short', label: 'setting probe: the paper regime, PPO gamma 0.95 and GAE lambda 0.8 per second (default 0.99 and 0.95)', env: {}, ppo: { gamma: 0.95, gaeLambda: 0.8 } },
   // Another setting (added after the rerun above, from a one-seed probe): no entropy bonus. The
-  // trained policies stay near their starting entropy; without the bonus the probe's policy moved
-  // (approx KL 3e-3 to 8e-3 per epoch against 1e-5).
+  // trained policies stay near their starting entropy. (That probe also raised the learning rate;
+  // this row, without it, showed the bonus alone is not what holds the policy still: its median
+  // approx KL per epoch stayed between 1e-5 and 2e-4.)
   { id: 'no-entropy', label: 'setting probe: the paper regime, PPO entropy coefficient 0 (default 0.01)', env: {}, ppo: { entCoef: 0 } },
+  // Settings added after the no-entropy row: the one-seed probe's other change, a constant learning
+  // rate of 1e-3 (default 3e-4 on a cosine schedule that reaches 0 at the last epoch, so a 100-epoch
+  // run spends half its epochs below 1.5e-4), alone and with the bonus off as in the probe (approx KL
+  // 3e-3 to 8e-3 per epoch there). Both moved the policy (median approx KL 2e-3 to 8e-3) and both
+  // read out worse than the paper setting; the rule picks neither.
+  { id: 'lr-high', label: 'setting probe: the paper regime, PPO learning rate 1e-3 constant (default 3e-4, cosine)', env: {}, ppo: { learningRate: 1e-3, lrSchedule: 'constant' } },
+  {
+    id: 'lr-high-no-entropy',
+    label: 'setting probe: the paper regime, PPO learning rate 1e-3 constant and entropy coefficient 0',
+    env: {},
+    ppo: { learningRate: 1e-3, lrSchedule: 'constant', entCoef: 0 },
+  },
 ];
 
 const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_READOUTS, headroom: true, deferrals: true };
