@@ -41,7 +41,7 @@ export {
   tCritical95,
 } from './statistics.js';
 export type { Cell, CellValue, Claim, ClaimInput, Margin, Outcome, Over, Row, Table, Verdict } from './table.js';
-export { bootstrapClaim, directionalClaim, MIN_CLAIM_SEEDS, outcomeOf, renderCsv, renderMarkdown, unmeasurableClaim, verdictOf } from './table.js';
+export { bootstrapClaim, MIN_CLAIM_SEEDS, outcomeOf, renderCsv, renderMarkdown, unmeasurableClaim, verdictOf } from './table.js';
 export type { ReportContext, Target, TargetFiles } from './target.js';
 export { REGIMES } from './targets/regimes.js';
 export { TABLE4_NODES } from './targets/table4.js';

@@ -165,7 +165,7 @@ export function perSeed(records: readonly (EvaluationRecord | undefined)[], valu
 /** The note every table with claims carries: how the verdicts are reached, and under which constants they hold. */
 export const VERDICT_NOTE =
   'Verdicts: "effect detected" when the 95% interval of the effect (positive in the claimed direction) lies above 0; "no effect detected; the paper\'s size ruled out" (or "the margin ruled out", for our own questions) when it lies below the margin stated beside it; "inconclusive" otherwise. ' +
-  `A claim needs ${MIN_CLAIM_SEEDS} training seeds: with fewer its verdict reads "too few seeds: k of ${MIN_CLAIM_SEEDS}", and "the interval alone" shows what the interval would say. ` +
+  `A claim needs ${MIN_CLAIM_SEEDS} training seeds: with fewer its verdict reads "too few seeds: k of ${MIN_CLAIM_SEEDS}", and "the interval alone" shows what the interval would say; "pending" while one side of it has no finished result. ` +
   'P(improvement) is the probability that the first method named has the lower response time than the second on an episode (ties half), averaged over the shared episodes (rliable). ' +
   "Every verdict holds under DESIGN.md's chosen constants (the paper's text lost most of them: reward scales, feature scales, the workload's distributions, the training budget).";
 

@@ -41,10 +41,10 @@ export type Outcome = 'effect detected' | "no effect detected; the paper's size 
 /**
  * Verdicts: an `Outcome` when at least `MIN_CLAIM_SEEDS` training seeds stand behind the claim,
  * `too few seeds: k of 5` otherwise, `not measurable` when our episode definition cannot measure the
- * statistic. `replicates`, `does not replicate`, `yes` and `no` are the Student-t verdicts of
- * `directionalClaim`.
+ * statistic, `pending` while a side of the comparison has no finished result (so an unfinished
+ * reproduction never reads as inconclusive).
  */
-export type Verdict = Outcome | `too few seeds: ${number} of ${number}` | 'not measurable' | 'replicates' | 'does not replicate' | 'yes' | 'no' | 'inconclusive';
+export type Verdict = Outcome | `too few seeds: ${number} of ${number}` | 'not measurable' | 'pending';
 
 /** Training seeds a claim needs before its interval gives a verdict. */
 export const MIN_CLAIM_SEEDS = 5;
@@ -69,11 +69,12 @@ export interface Claim {
   readonly verdict: Verdict;
   /** `paper`: the paper's claim; `question`: the project's own question. Absent: the paper's. */
   readonly kind?: 'paper' | 'question';
-  readonly margin?: Margin | null;
+  /** The effect size the verdict is judged against; null where nothing is judged (`not measurable`). */
+  readonly margin: Margin | null;
   /** Probability that the first method improves on the second on an episode, with its 95% interval. */
-  readonly improvement?: Estimate | null;
+  readonly improvement: Estimate | null;
   /** What the interval alone shows (the verdict when enough seeds stand behind it). */
-  readonly outcome?: Outcome | null;
+  readonly outcome: Outcome | null;
 }
 
 export interface Table {
@@ -97,29 +98,6 @@ export function cellOf(values: readonly number[]): CellValue {
 
 export function paperCell(value: number | null | undefined): CellValue {
   return value === null || value === undefined ? null : { mean: value, ci95: null, n: 1 };
-}
-
-/**
- * The verdict of a directional claim "the statistic is > 0" from one value per training seed, with
- * the 95% t-interval of the mean:
- * - replicates when the interval lies above 0;
- * - does not replicate when it lies at or below 0 (no effect, or the opposite one), or when it lies
- *   below the paper's value of the statistic (our data rule out an effect as large as the paper's);
- * - inconclusive otherwise, or with fewer than 2 seeds.
- * `question` words it as yes/no (our own questions, which have no paper value).
- */
-export function directionalClaim(claim: string, test: string, paper: number | null, perSeed: readonly number[], question = false): Claim {
-  const values = perSeed.filter(Number.isFinite);
-  if (values.length === 0) return { claim, test, paper, ours: null, verdict: 'inconclusive' };
-  const s = summarize(values);
-  const half = Number.isFinite(s.ci95) ? s.ci95 : Number.NaN;
-  const ours = { mean: s.mean, low: s.mean - half, high: s.mean + half, n: s.n };
-  let verdict: Verdict = 'inconclusive';
-  if (values.length >= 2 && Number.isFinite(half)) {
-    if (ours.low > 0) verdict = question ? 'yes' : 'replicates';
-    else if (ours.high <= 0 || (paper !== null && paper > 0 && ours.high < paper)) verdict = question ? 'no' : 'does not replicate';
-  }
-  return { claim, test, paper, ours, verdict };
 }
 
 /**
@@ -158,7 +136,7 @@ export interface ClaimInput {
 /** A claim judged on a bootstrapped effect and its margin. */
 export function bootstrapClaim(input: ClaimInput): Claim {
   const { claim, test, kind, paper, margin, effect, improvement, seeds, episodes } = input;
-  if (effect === null) return { claim, test, paper, kind, margin, ours: null, improvement: null, outcome: null, verdict: 'inconclusive' };
+  if (effect === null) return { claim, test, paper, kind, margin, ours: null, improvement: null, outcome: null, verdict: 'pending' };
   const outcome = outcomeOf(effect, margin);
   return {
     claim,
@@ -214,29 +192,19 @@ export function renderMarkdown(table: Table, digits = 3): string {
   if (table.claims.length > 0) {
     const kinds = new Set(table.claims.map((c) => c.kind ?? 'paper'));
     const header = kinds.size > 1 ? "the paper's claim or our question" : kinds.has('question') ? 'our question' : "the paper's claim";
-    const bootstrapped = table.claims.some((c) => c.margin !== undefined);
     lines.push('', kinds.has('question') && kinds.size === 1 ? '## Questions' : '## Claims', '');
-    if (bootstrapped) {
-      lines.push(
-        `| ${header} | statistic and test | margin | paper's value | ours: mean [95% CI] (seeds x episodes) | P(improvement) [95% CI] | the interval alone | verdict |`,
-        '|---|---|---|---|---|---|---|---|',
-      );
-    } else {
-      lines.push(`| ${header} | statistic and test | paper's value | ours: mean [95% CI] (seeds) | verdict |`, '|---|---|---|---|---|');
-    }
+    lines.push(
+      `| ${header} | statistic and test | margin | paper's value | ours: mean [95% CI] (seeds x episodes) | P(improvement) [95% CI] | the interval alone | verdict |`,
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const c of table.claims) {
       const label = kinds.size > 1 ? `${c.kind === 'question' ? '(our question) ' : "(the paper's) "}${c.claim}` : c.claim;
       const paper = c.paper === null ? '—' : formatNumber(c.paper, digits);
-      if (bootstrapped) {
-        const size = c.ours?.episodes === undefined ? `${c.ours?.n ?? 0}` : `${c.ours.n} x ${c.ours.episodes}`;
-        const ours = c.ours === null ? 'pending' : `${formatNumber(c.ours.mean, digits)} ${formatInterval(c.ours.low, c.ours.high, digits)} (${size})`;
-        const margin = c.margin === null || c.margin === undefined ? '—' : `${formatNumber(c.margin.value, digits)} (${c.margin.description})`;
-        const improvement = c.improvement === null || c.improvement === undefined ? '—' : `${formatNumber(c.improvement.value, 2)} ${formatInterval(c.improvement.low, c.improvement.high, 2)}`;
-        lines.push(`| ${escapePipes(label)} | ${escapePipes(c.test)} | ${escapePipes(margin)} | ${paper} | ${ours} | ${improvement} | ${c.outcome ?? '—'} | **${c.verdict}** |`);
-      } else {
-        const ours = c.ours === null ? 'pending' : `${formatNumber(c.ours.mean, digits)} ${formatInterval(c.ours.low, c.ours.high, digits)} (${c.ours.n})`;
-        lines.push(`| ${escapePipes(label)} | ${escapePipes(c.test)} | ${paper} | ${ours} | **${c.verdict}** |`);
-      }
+      const size = c.ours?.episodes === undefined ? `${c.ours?.n ?? 0}` : `${c.ours.n} x ${c.ours.episodes}`;
+      const ours = c.ours === null ? 'pending' : `${formatNumber(c.ours.mean, digits)} ${formatInterval(c.ours.low, c.ours.high, digits)} (${size})`;
+      const margin = c.margin === null ? '—' : `${formatNumber(c.margin.value, digits)} (${c.margin.description})`;
+      const improvement = c.improvement === null ? '—' : `${formatNumber(c.improvement.value, 2)} ${formatInterval(c.improvement.low, c.improvement.high, 2)}`;
+      lines.push(`| ${escapePipes(label)} | ${escapePipes(c.test)} | ${escapePipes(margin)} | ${paper} | ${ours} | ${improvement} | ${c.outcome ?? '—'} | **${c.verdict}** |`);
     }
   }
   return `${lines.join('\n')}\n`;
