@@ -203,6 +203,11 @@ export function pairedEffect(
   };
 }
 
+/** How much lower `treated`'s mean is than `baseline`'s, in % of `baseline`'s: SRR's reduction (Table 4's statistic). */
+export function reductionPercent(treated: number, baseline: number): number {
+  return (100 * (baseline - treated)) / baseline;
+}
+
 /** The mean of sample `k` of a bootstrap replicate. */
 export function meanOf(rows: readonly SeedEpisodeValues[], k: number): number {
   return mean(flatten(rows[k] as SeedEpisodeValues));

@@ -1,7 +1,7 @@
 import { makeCluster } from '@scale/sim';
 import { UsageError } from '../errors.js';
 import { CONFIRMATION_SEED_BASE, HEURISTIC_SUITE, type JobEnv, type JobPlan, PAPER_REGIME, type Regime } from '../plan.js';
-import { comparison, comparisonColumns, type ComparisonOptions, meanOf, pairedEffect, type PolicyRecords, protocolNote, QUESTION_MARGIN_FRACTION, type TableContext, VERDICT_NOTE } from '../results.js';
+import { comparison, comparisonColumns, type ComparisonOptions, meanOf, pairedEffect, type PolicyRecords, protocolNote, QUESTION_MARGIN_FRACTION, reductionPercent, type TableContext, VERDICT_NOTE } from '../results.js';
 import { probabilityOfImprovement, type SeedEpisodeValues } from '../statistics.js';
 import { bootstrapClaim, type Claim, type Row, type Table } from '../table.js';
 import { defineTarget } from '../target.js';
@@ -129,7 +129,7 @@ function srrClaim(context: TableContext, set: string, nodes: number, label: stri
   const pair = pairedEffect(
     records,
     'meanResponseTime',
-    (rows) => (100 * (meanOf(rows, 1) - meanOf(rows, 0))) / meanOf(rows, 1),
+    (rows) => reductionPercent(meanOf(rows, 0), meanOf(rows, 1)),
     (rows) => probabilityOfImprovement(rows[0] as SeedEpisodeValues, rows[1] as SeedEpisodeValues),
   );
   return bootstrapClaim({

@@ -1,5 +1,5 @@
 import { HEURISTIC_SUITE, type JobPlan, PAPER_METHODS, PAPER_REGIME } from '../plan.js';
-import { boundCell, heuristicCell, hindsightRecord, invalidActionsCell, learnedCell, meanOf, pairedEffect, protocolNote, type TableContext, VERDICT_NOTE } from '../results.js';
+import { boundCell, heuristicCell, hindsightRecord, invalidActionsCell, learnedCell, meanOf, pairedEffect, protocolNote, reductionPercent, type TableContext, VERDICT_NOTE } from '../results.js';
 import { probabilityOfImprovement, type SeedEpisodeValues } from '../statistics.js';
 import { bootstrapClaim, type CellValue, type Claim, type Margin, paperCell, type Row, type Table, unmeasurableClaim } from '../table.js';
 import { defineTarget } from '../target.js';
@@ -106,7 +106,7 @@ export function table3(context: TableContext): Table {
   const srr = pairedEffect(
     [learned('ppo-srr'), learned('ppo')],
     'meanResponseTime',
-    (rows) => (100 * (meanOf(rows, 1) - meanOf(rows, 0))) / meanOf(rows, 1),
+    (rows) => reductionPercent(meanOf(rows, 0), meanOf(rows, 1)),
     (rows) => probabilityOfImprovement(rows[0] as SeedEpisodeValues, rows[1] as SeedEpisodeValues),
   );
   const claims: Claim[] = [

@@ -1,5 +1,5 @@
 import { HEURISTIC_SUITE, type JobPlan, PAPER_REGIME, ZERO_SHOT_METHODS } from '../plan.js';
-import { boundCell, heuristicCell, hindsightRecord, learnedCell, meanOf, pairedEffect, protocolNote, type TableContext, VERDICT_NOTE } from '../results.js';
+import { boundCell, heuristicCell, hindsightRecord, learnedCell, meanOf, pairedEffect, protocolNote, reductionPercent, type TableContext, VERDICT_NOTE } from '../results.js';
 import { probabilityOfImprovement, type SeedEpisodeValues } from '../statistics.js';
 import { bootstrapClaim, type CellValue, paperCell, type Row, type Table } from '../table.js';
 import { defineTarget } from '../target.js';
@@ -11,10 +11,6 @@ export const TABLE4_NODES = [16, 32, 48, 64, 128, 256, 1024] as const;
 export const TABLE4_PAPER = { scale: { 16: 4.58, 32: 5.57, 48: 6.22 }, crossattn: { 16: 4.65, 32: 5.7, 48: 6.83 } } as Record<string, Record<number, number>>;
 
 /** SRR's relative reduction of the response time, (crossattn - scale) / crossattn, in percent. */
-function reductionPercent(scale: number, crossattn: number): number {
-  return (100 * (crossattn - scale)) / crossattn;
-}
-
 const PAPER_REDUCTION = Object.fromEntries([16, 32, 48].map((n) => [n, reductionPercent(TABLE4_PAPER.scale?.[n] as number, TABLE4_PAPER.crossattn?.[n] as number)])) as Record<number, number>;
 
 export function table4(context: TableContext): Table {
