@@ -5,7 +5,7 @@ import type { EvaluationRecord } from './jobs.js';
 import { CONFIRMATION_SEED_BASE, type EvaluateJob, evaluationFile, HEURISTIC_SUITE, FULL_BUDGET, QUICK_BUDGET, type TrainJob } from './plan.js';
 import { boundCell, comparison, comparisonColumns, hindsightRecord, ResultStore } from './results.js';
 import { planJobs } from './targets.js';
-import { BEYOND_NODES, beyondTables, GOAL_FRACTION, PICKED_NODES, PICKED_REGIMES, SHIFTS, shiftSet } from './targets/beyond.js';
+import { BEYOND_NODES, beyondTables, GOAL_FRACTION, LOOKAHEAD, PICKED_NODES, PICKED_REGIMES, SHIFTS, shiftSet } from './targets/beyond.js';
 import { EXPLORE_REGIMES, exploreTable, OBJECTIVE_METHODS } from './targets/explore.js';
 
 /** A stand-in record: episode e of `values` (seed base + e), each with headroom bound `bound`. */
@@ -77,6 +77,42 @@ describe('headroom comparison', () => {
     // Three seeds: the same intervals, no verdict.
     const few = comparison({ ...context, seeds: [42, 43, 44] }, set, 16, ['eft', 'sjf'], 'paper, N=16', options);
     expect(few.claims.every((c) => c.verdict === 'too few seeds: 3 of 5')).toBe(true);
+  });
+});
+
+describe('the clairvoyant reference', () => {
+  it('shows its mean and its paired gain over the best heuristic at its N, is not applicable elsewhere, and is never the best heuristic', () => {
+    const records = new Map<string, EvaluationRecord>();
+    const set = 'beyond-paper';
+    records.set(evaluationFile(set, 'eft', 16), record([6, 7, 8]));
+    records.set(evaluationFile(set, 'sjf', 16), record([5, 6.5, 7]));
+    // The rollout is faster than both; were it taken for a heuristic, the best heuristic would be it.
+    records.set(evaluationFile(set, 'rollout-sjf', 16), record([4.5, 6, 6.7]));
+    const context = { store: new ResultStore(records), seeds, budget: FULL_BUDGET, workload: null };
+    const options = { methods: OBJECTIVE_METHODS, headroom: true, lookahead: { policy: 'rollout-sjf', nodes: [16] } };
+    const { cells, claims } = comparison(context, set, 16, ['eft', 'sjf'], 'paper, N=16', options);
+    expect(Object.keys(cells).sort()).toEqual(comparisonColumns(['eft', 'sjf'], options).map((c) => c.key).sort());
+    const reference = cells['lookahead'];
+    expect(reference !== null && reference !== 'pending' && reference?.mean).toBeCloseTo(17.2 / 3, 12);
+    // Paired by episode against sjf: -0.5, -0.5, -0.3.
+    const gain = cells['lookahead-vs-best'];
+    expect(gain !== null && gain !== 'pending' && gain?.mean).toBeCloseTo(-1.3 / 3, 12);
+    expect(claims.every((c) => !c.claim.includes('rollout'))).toBe(true);
+    expect(claims.some((c) => c.claim.includes('best heuristic (sjf)'))).toBe(true);
+    // At an N it does not run at: not applicable; at its N before it finished: pending.
+    const at48 = comparison(context, set, 48, ['eft', 'sjf'], 'paper, N=48', options).cells;
+    expect([at48['lookahead'], at48['lookahead-vs-best']]).toEqual([null, null]);
+    const before = comparison({ ...context, store: new ResultStore(new Map()) }, set, 16, ['eft', 'sjf'], 'paper, N=16', options).cells;
+    expect([before['lookahead'], before['lookahead-vs-best']]).toEqual(['pending', 'pending']);
+  });
+
+  it('beyond plans it on every evaluation set at its N only, as a heuristic evaluation on the same episodes', () => {
+    const jobs = planJobs({ targets: ['beyond'], seeds, budget: FULL_BUDGET, backend: 'wasm', workload: 'wfformat:data' });
+    const evals = jobs.filter((j): j is EvaluateJob => j.kind === 'evaluate');
+    const references = evals.filter((e) => 'heuristic' in e.policy && e.policy.heuristic === LOOKAHEAD.policy);
+    const sets = [...new Set(evals.map((e) => e.file.split('/')[1]))];
+    expect(references.map((e) => e.file.split('/')[1]).sort()).toEqual(sets.sort());
+    expect(references.every((e) => (LOOKAHEAD.nodes as readonly number[]).includes(e.nodes) && e.seedBase === CONFIRMATION_SEED_BASE)).toBe(true);
   });
 });
 

@@ -136,6 +136,15 @@ export interface JobPlanOptions {
   readonly workload: string | null;
 }
 
+/**
+ * A clairvoyant reference evaluated beside a comparison's heuristics, at some of its N only: a
+ * `rollout-...` policy of `@scale/sim`, whose cost grows with the square of an episode's decisions.
+ */
+export interface Lookahead {
+  readonly policy: string;
+  readonly nodes: readonly number[];
+}
+
 /** What `JobPlan.compare` trains and evaluates. */
 export interface Comparison {
   /** The regime the methods train in (and, unless `evaluationEnv` says more, are evaluated in). */
@@ -154,6 +163,8 @@ export interface Comparison {
   readonly invalidAction?: 'penalize' | 'mask';
   /** Also read every learned policy out by sampling (`sampledReadout`), beside the greedy readout. */
   readonly sampled?: boolean;
+  /** Also evaluate this clairvoyant reference (after the heuristics, at its N). */
+  readonly lookahead?: Lookahead;
 }
 
 /**
@@ -173,6 +184,8 @@ export class JobPlan {
     for (const nodes of comparison.nodes) {
       const seedBase = comparison.seedBase;
       for (const heuristic of comparison.heuristics) this.evaluate({ set, policy: { heuristic }, env, nodes, after: [], seedBase });
+      const lookahead = comparison.lookahead;
+      if (lookahead?.nodes.includes(nodes)) this.evaluate({ set, policy: { heuristic: lookahead.policy }, env, nodes, after: [], seedBase });
       for (const method of comparison.methods) {
         for (const seed of this.options.seeds) {
           const run = this.train(comparison.regime, method, seed, comparison.invalidAction);

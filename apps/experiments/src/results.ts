@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EpisodeResult } from './evaluate.js';
 import type { EvaluationRecord } from './jobs.js';
-import { type Budget, type EvaluatedPolicy, evaluationFile, type Job, policyKey, ZERO_SHOT_METHODS } from './plan.js';
+import { type Budget, type EvaluatedPolicy, evaluationFile, type Job, type Lookahead, policyKey, ZERO_SHOT_METHODS } from './plan.js';
 import { BOOTSTRAP_REPLICATES, bootstrap, describe, type Estimate, flatten, mean, probabilityOfImprovement, type SeedEpisodeValues } from './statistics.js';
 import { bootstrapClaim, type CellValue, type Claim, MIN_CLAIM_SEEDS } from './table.js';
 
@@ -226,6 +226,11 @@ export interface ComparisonOptions {
   readonly deferrals?: boolean;
   /** Also ask "the method is at least `goalFraction` faster than the best heuristic" (0.1: 10%). */
   readonly goalFraction?: number;
+  /**
+   * The clairvoyant reference the comparison evaluated (`Comparison.lookahead`): its mean and its
+   * paired difference from the best heuristic (empty cells at the N it did not run at).
+   */
+  readonly lookahead?: Lookahead;
 }
 
 /** The paper's zero-shot methods with the headroom columns (the regimes, elastic and real tables). */
@@ -291,6 +296,12 @@ export function comparison(
     cells['bound'] = boundCell(finished.map((c) => c.record));
     cells['hindsight'] = hindsight === null ? 'pending' : heuristicCell(hindsight, 'meanResponseTime');
   }
+  const lookahead = options.lookahead;
+  if (lookahead !== undefined) {
+    const record = lookahead.nodes.includes(nodes) ? store.get(set, lookahead.policy, nodes) : null;
+    cells['lookahead'] = record === null ? null : heuristicCell(record, 'meanResponseTime');
+    cells['lookahead-vs-best'] = record === null ? null : record === undefined ? 'pending' : differenceCell([record], best === null ? null : (best.record as EvaluationRecord));
+  }
   const claims: Claim[] = [];
   const bestMean = best === null ? Number.NaN : (best.record as EvaluationRecord).summary.meanResponseTime.mean;
   for (const method of methods) {
@@ -341,6 +352,12 @@ export function comparisonColumns(heuristics: readonly string[], options: Compar
     ...(headroom ? [{ key: 'bound', label: 'lower bound' }] : []),
     ...heuristics.map((h) => ({ key: h, label: h })),
     ...(headroom ? [{ key: 'hindsight', label: 'best heuristic in hindsight' }] : []),
+    ...(options.lookahead === undefined
+      ? []
+      : [
+          { key: 'lookahead', label: `${options.lookahead.policy} (clairvoyant)` },
+          { key: 'lookahead-vs-best', label: `${options.lookahead.policy} - best heuristic (paired)` },
+        ]),
     ...methods.map((m) => ({ key: m, label: m })),
     ...methods.map((m) => ({ key: `${m}-vs-best`, label: `${m} - best heuristic (paired)` })),
     ...(headroom ? methods.map((m) => ({ key: `${m}-vs-hindsight`, label: `${m} - hindsight (paired)` })) : []),

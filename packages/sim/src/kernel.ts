@@ -80,6 +80,21 @@ export class EventQueue {
     return true;
   }
 
+  /** Makes this queue a copy of `other`: the same events, sequence counter and last popped event. */
+  copyFrom(other: EventQueue): void {
+    this.times = other.times.slice();
+    this.ranks = other.ranks.slice();
+    this.kinds = other.kinds.slice();
+    this.as = other.as.slice();
+    this.bs = other.bs.slice();
+    this.count = other.count;
+    this.sequence = other.sequence;
+    this.poppedTime = other.poppedTime;
+    this.poppedKind = other.poppedKind;
+    this.poppedA = other.poppedA;
+    this.poppedB = other.poppedB;
+  }
+
   clear(): void {
     this.count = 0;
     this.sequence = 0;
@@ -145,6 +160,12 @@ export class Kernel {
   schedule(time: number, kind: EventKind, a = 0, b = 0): void {
     if (!(time >= this.now)) throw new RangeError(`cannot schedule an event at ${time}, before now (${this.now})`);
     this.queue.push(time, EVENT_PRIORITY[kind] as number, kind, a, b);
+  }
+
+  /** Makes this kernel's clock and queue copies of `other`'s (the handler tables stay each kernel's own). */
+  copyStateFrom(other: Kernel): void {
+    this.now = other.now;
+    this.queue.copyFrom(other.queue);
   }
 
   /** Time of the next event (+Infinity when none). */

@@ -1,25 +1,12 @@
 import { ConfigError, Rng } from '@scale/workload';
 import { BatchScheduler } from './batch-policies.js';
-import type { Decision } from './decision.js';
 import { earliestFinishIdleServer, fastestIdleServer } from './internal/idle-servers.js';
 import { ListScheduler } from './list-policies.js';
 import { OpportunisticLoadBalancing, QueueOrderScheduler } from './queue-order-policies.js';
-import type { SimulationView } from './view.js';
+import { RolloutPolicy } from './rollout.js';
+import type { Policy } from './policy.js';
 
-/**
- * A scheduling policy. `choose` names a server for the pending level-1 task (`sim.task` at `sim.now`);
- * heuristics read the state through `SimulationView` only and always name a valid server; learned
- * agents drive `sim.act` through the env instead.
- *
- * A policy that also picks the task, or waits, has `decide`: any ready task with a valid server and that
- * server, or `DEFER` to hold every decision until the next event. `runEpisode` uses `decide` when
- * present and `choose` otherwise. The returned object may be reused by the policy's next call.
- */
-export interface Policy {
-  readonly name: string;
-  choose(sim: SimulationView): number;
-  decide?(sim: SimulationView): Decision;
-}
+export type { Policy } from './policy.js';
 
 /** Every heuristic `makePolicy` builds: the paper's five, then the suite of issue 14 (sim README, "Heuristics"). */
 export const POLICY_NAMES = [
@@ -42,6 +29,14 @@ export const POLICY_NAMES = [
 ] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
+/** `rollout-<heuristic>` (or several joined by `+`): the clairvoyant one-step lookahead over them (`RolloutPolicy`). */
+export const ROLLOUT_PREFIX = 'rollout-';
+/**
+ * Ready tasks a `rollout-` policy tries at each decision (with every idle server class, and waiting):
+ * the candidate window of the objective-reward methods' task-and-server actions (`candidates: 4`).
+ */
+const ROLLOUT_TASKS = 4;
+
 /**
  * Builds a heuristic by name (DESIGN.md sections 3 and 8; the sim README defines each with its source).
  * `seed` feeds `random`'s own stream. Stateful policies (round-robin, the planners) belong to one run:
@@ -55,6 +50,8 @@ export type PolicyName = (typeof POLICY_NAMES)[number];
  * - `heft`, `cpop`, `mct`, `met`: busy-aware list schedulers (`ListScheduler`).
  * - `min-min`, `max-min`, `sufferage`: busy-aware batch schedulers (`BatchScheduler`).
  * - `olb`, `sjf`, `srpt-workflow`, `fifo`: immediate queue-order rules (`QueueOrderScheduler`, OLB).
+ * - `rollout-<h>` and `rollout-<h1>+<h2>+...`: not heuristics but clairvoyant references, the one-step
+ *   lookahead over those heuristics (`RolloutPolicy`, 4 candidate tasks, waiting allowed); not in `POLICY_NAMES`.
  */
 export function makePolicy(name: PolicyName | string, options: { seed?: number } = {}): Policy {
   switch (name) {
@@ -88,8 +85,13 @@ export function makePolicy(name: PolicyName | string, options: { seed?: number }
       return new QueueOrderScheduler('srpt-workflow', 'workflow-remaining');
     case 'fifo':
       return new QueueOrderScheduler('fifo', 'ready-time');
-    default:
-      throw new ConfigError('policy', `one of ${POLICY_NAMES.join(', ')}`, name);
+    default: {
+      const bases = name.startsWith(ROLLOUT_PREFIX) ? name.slice(ROLLOUT_PREFIX.length).split('+') : [];
+      if (bases.length > 0 && bases.every((base) => (POLICY_NAMES as readonly string[]).includes(base))) {
+        return new RolloutPolicy(name, { bases: bases.map((base) => () => makePolicy(base, options)), tasks: ROLLOUT_TASKS, defer: true });
+      }
+      throw new ConfigError('policy', `one of ${POLICY_NAMES.join(', ')}, or ${ROLLOUT_PREFIX}<one or more of those joined by +> (clairvoyant lookahead)`, name);
+    }
   }
 }
 

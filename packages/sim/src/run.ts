@@ -1,5 +1,5 @@
-import { DEFER } from './decision.js';
-import type { Policy } from './policies.js';
+import { DEFER, type Decision } from './decision.js';
+import type { Policy } from './policy.js';
 import type { Simulation } from './simulation.js';
 
 /**
@@ -12,11 +12,13 @@ export function runEpisode(sim: Simulation, policy: Policy): Simulation {
     while (sim.next()) sim.assign(policy.choose(sim));
     return sim;
   }
-  while (sim.next()) {
-    const decision = policy.decide(sim);
-    if (decision.server === DEFER) sim.deferToNextEvent();
-    else if (decision.task === sim.task) sim.assign(decision.server);
-    else sim.assignTask(decision.task, decision.server);
-  }
+  while (sim.next()) applyDecision(sim, policy.decide(sim));
   return sim;
+}
+
+/** Carries out a policy's decision at the pending decision point: wait, start the level-1 task, or start another ready task. */
+export function applyDecision(sim: Simulation, decision: Decision): void {
+  if (decision.server === DEFER) sim.deferToNextEvent();
+  else if (decision.task === sim.task) sim.assign(decision.server);
+  else sim.assignTask(decision.task, decision.server);
 }

@@ -21,6 +21,14 @@ export interface ResolvedSimulationInit {
 }
 
 /**
+ * What `Simulation.fork()` builds a copy from: the simulation to copy. The copy shares the source's
+ * resolved options, servers, ordered workflows and DAG topology (all immutable) and copies the rest.
+ */
+export class ForkSource {
+  constructor(readonly source: SimulationState) {}
+}
+
+/**
  * The state a `Simulation` runs on, and the `SimulationView` accessors that read it: the options, the
  * immutable DAG topology, the server pool, the per-task and per-workflow arrays, the ready queue and the
  * counters. `Simulation` extends it with the event handlers and the decision API (with the view's
@@ -82,11 +90,16 @@ export abstract class SimulationState {
   deferrals = 0;
   interruptedAttempts = 0;
 
-  /** Parses `init`'s options once (user input), or takes `{ servers, workflows, options }` already resolved. */
-  constructor(init: SimulationInit | ResolvedSimulationInit) {
-    const { servers, workflows } = init;
+  /**
+   * Parses `init`'s options once (user input), or takes `{ servers, workflows, options }` already
+   * resolved, or (`ForkSource`) copies another simulation's state.
+   */
+  constructor(init: SimulationInit | ResolvedSimulationInit | ForkSource) {
+    const fork = init instanceof ForkSource ? init.source : null;
+    const { servers, workflows } = fork ?? (init as SimulationInit | ResolvedSimulationInit);
     let o: SimulationOptions;
-    if ('options' in init && init.options !== undefined) o = init.options;
+    if (fork !== null) o = fork.options;
+    else if ('options' in init && init.options !== undefined) o = init.options;
     else {
       const { servers: _s, workflows: _w, ...rest } = init as SimulationInit;
       o = parseConfig(SimulationOptionsSchema, rest, 'options');
@@ -100,9 +113,9 @@ export abstract class SimulationState {
     this.servers = servers;
     this.serverCount = servers.length;
 
-    this.workflows = orderWorkflows(workflows, o.horizon);
+    this.workflows = fork === null ? orderWorkflows(workflows, o.horizon) : fork.workflows;
     const maxMemory = servers.reduce((m, s) => Math.max(m, s.memory), 0);
-    const topology = (this.topology = new DagTopology(this.workflows, maxMemory));
+    const topology = (this.topology = fork === null ? new DagTopology(this.workflows, maxMemory) : fork.topology);
     const taskCount = (this.taskCount = topology.taskCount);
     this.workflowCount = topology.workflowCount;
     this.status = new Uint8Array(taskCount);
@@ -125,6 +138,39 @@ export abstract class SimulationState {
     this.ready = new ReadyQueue(this.keyPrimary, this.keySecondary);
     this.pool = new ServerPool(servers);
     this.classCount = this.pool.classCount;
+    if (fork !== null) this.copyStateFrom(fork);
+  }
+
+  /** Makes every dynamic field (task, workflow and server state, ready queue, accounting, counters) a copy of `other`'s. */
+  private copyStateFrom(other: SimulationState): void {
+    this.status.set(other.status);
+    this.pending.set(other.pending);
+    this.server.set(other.server);
+    this.end.set(other.end);
+    this.readyAt.set(other.readyAt);
+    this.keyPrimary.set(other.keyPrimary);
+    this.keySecondary.set(other.keySecondary);
+    this.workflowDoneCount.set(other.workflowDoneCount);
+    this.workflowEnds.set(other.workflowEnds);
+    this.workflowUnfinishedWork.set(other.workflowUnfinishedWork);
+    this.completedResponseSum = other.completedResponseSum;
+    this.unfinishedArrivalSum = other.unfinishedArrivalSum;
+    this.readyComputeSum = other.readyComputeSum;
+    this.ready.copyFrom(other.ready);
+    this.pool.copyStateFrom(other.pool);
+    this.nextArrival = other.nextArrival;
+    this.pendingTask = other.pendingTask;
+    this.pendingPosition = other.pendingPosition;
+    this.runOutcome = other.runOutcome;
+    this.arrivedTasks = other.arrivedTasks;
+    this.waitingTasks = other.waitingTasks;
+    this.readyTasks = other.readyTasks;
+    this.runningTasks = other.runningTasks;
+    this.doneTasks = other.doneTasks;
+    this.decisions = other.decisions;
+    this.invalidActions = other.invalidActions;
+    this.deferrals = other.deferrals;
+    this.interruptedAttempts = other.interruptedAttempts;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import { exportTrace } from './internal/trace-export.js';
 import { DEFER } from './decision.js';
 import { EventKind, Kernel, type EventHandler } from './kernel.js';
 import type { Metrics } from './metrics.js';
-import { SimulationState, type ResolvedSimulationInit, type SimulationInit } from './simulation-state.js';
+import { ForkSource, SimulationState, type ResolvedSimulationInit, type SimulationInit } from './simulation-state.js';
 import type { ScheduleTrace } from './trace.js';
 import { TaskStatus, type Outcome, type SimulationView } from './view.js';
 
@@ -56,7 +56,10 @@ export class Simulation extends SimulationState implements SimulationView {
   private boundValue: number | null = null;
 
   /** Parses `init`'s options once (user input), or takes `{ servers, workflows, options }` already resolved. */
-  constructor(init: SimulationInit | ResolvedSimulationInit) {
+  constructor(init: SimulationInit | ResolvedSimulationInit);
+  /** @internal `fork()`'s path. */
+  constructor(init: ForkSource);
+  constructor(init: SimulationInit | ResolvedSimulationInit | ForkSource) {
     super(init);
     const o = this.options;
     const servers = this.servers;
@@ -68,11 +71,29 @@ export class Simulation extends SimulationState implements SimulationView {
     handlers[EventKind.Join] = (server) => this.onJoin(server);
     handlers[EventKind.Arrival] = (workflow) => this.onArrival(workflow);
     this.kernel = new Kernel(handlers);
+    if (init instanceof ForkSource) {
+      const source = init.source as Simulation;
+      this.kernel.copyStateFrom(source.kernel);
+      this.attempts.copyFrom(source.attempts);
+      this.boundArrivals = source.boundArrivals;
+      this.boundValue = source.boundValue;
+      return;
+    }
 
     const membership = initialMembership(servers, o.elasticEvents);
     for (const j of membership.upAtStart) this.pool.bringUp(j, 0);
     for (const event of membership.events) this.kernel.schedule(event.time, event.kind, event.server);
     if (this.workflows.length > 0) this.kernel.schedule((this.workflows[0] as Workflow).arrival, EventKind.Arrival, 0);
+  }
+
+  /**
+   * An independent copy of the simulation as it stands, pending decision included: the same decisions
+   * then give both the same schedule, trace and metrics, and nothing done to one changes the other.
+   * For lookahead (rollouts, tree search) in a deterministic simulator. Costs O(tasks + N + queued
+   * events + attempts so far); the options, servers, workflows and DAG topology are shared (they never change).
+   */
+  fork(): Simulation {
+    return new Simulation(new ForkSource(this));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { makeCluster } from '@scale/sim';
 import { UsageError } from '../errors.js';
-import { CONFIRMATION_SEED_BASE, HEURISTIC_SUITE, type JobEnv, type JobPlan, PAPER_REGIME, type Regime } from '../plan.js';
+import { CONFIRMATION_SEED_BASE, HEURISTIC_SUITE, type JobEnv, type JobPlan, type Lookahead, PAPER_REGIME, type Regime } from '../plan.js';
 import { comparison, comparisonColumns, type ComparisonOptions, meanOf, pairedEffect, type PolicyRecords, protocolNote, QUESTION_MARGIN_FRACTION, reductionPercent, type TableContext, VERDICT_NOTE } from '../results.js';
 import { probabilityOfImprovement, type SeedEpisodeValues } from '../statistics.js';
 import { bootstrapClaim, type Claim, type Row, type Table } from '../table.js';
@@ -92,7 +92,17 @@ export const SHIFTS: readonly Shift[] = [
   { id: 'load-1.25', label: 'load per server x1.25 (lambda_16 = 1.5625)', env: () => ({ lambda16: 1.5625 }) },
 ];
 
-const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_READOUTS, headroom: true, deferrals: true, goalFraction: GOAL_FRACTION };
+/**
+ * How much better than the best heuristic better decisions could do: `@scale/sim`'s clairvoyant rollout
+ * over sjf, eft and mct (the best heuristics at N = 16 on the paper workload, and mct on the real
+ * workflows), trying the objective-reward methods' action space (4 candidate tasks, each server class,
+ * waiting) with the episode's future known. A reference, not a competitor: no online policy sees the
+ * future. At N = 16 only: it costs about 5 s per episode there, and grows with the square of an
+ * episode's decisions. Added after the first rows of the confirmation run had been seen.
+ */
+export const LOOKAHEAD: Lookahead = { policy: 'rollout-sjf+eft+mct', nodes: [16] };
+
+const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_READOUTS, headroom: true, deferrals: true, goalFraction: GOAL_FRACTION, lookahead: LOOKAHEAD };
 
 function nodesOf(context: { budget: { quick: boolean } }, regime: Regime = PAPER_REGIME): readonly number[] {
   if (context.budget.quick) return QUICK_NODES;
@@ -102,7 +112,7 @@ function nodesOf(context: { budget: { quick: boolean } }, regime: Regime = PAPER
 function notes(context: TableContext, what: string): string[] {
   return [
     protocolNote(context, 'confirmation', 'greedy and sampled'),
-    `CONFIRMATION PHASE. ${what} scale-rt and crossattn-rt train at N=16 with the objective reward (response-time), queue-aware features, task-and-server actions and defer, invalid actions masked, return normalization; each is read out greedily (defer only when it has more than half the probability, else the most probable (task, server) pair) and by sampling from its policy ("-sample", reseeded per episode); both readouts were settled after the first exploration, where plain argmax often deferred; the questions about the best heuristic are asked of both readouts, the SRR question of the greedy one; every heuristic of the suite runs on the same episodes. "lower bound" is the mean per-episode headroom bound (no schedule does better); "best heuristic in hindsight" takes, episode by episode, the best heuristic's response time.`,
+    `CONFIRMATION PHASE. ${what} scale-rt and crossattn-rt train at N=16 with the objective reward (response-time), queue-aware features, task-and-server actions and defer, invalid actions masked, return normalization; each is read out greedily (defer only when it has more than half the probability, else the most probable (task, server) pair) and by sampling from its policy ("-sample", reseeded per episode); both readouts were settled after the first exploration, where plain argmax often deferred; the questions about the best heuristic are asked of both readouts, the SRR question of the greedy one; every heuristic of the suite runs on the same episodes. "lower bound" is the mean per-episode headroom bound (no schedule does better); "best heuristic in hindsight" takes, episode by episode, the best heuristic's response time. "${LOOKAHEAD.policy} (clairvoyant)" (N=${LOOKAHEAD.nodes.join(', ')} only) is a reference for how much better decisions could do, not a competitor: at every decision it tries the learned methods' action space (4 candidate tasks on each idle server class, and waiting) on copies of the simulation, finishes each copy with sjf, eft and mct, and takes the choice whose best finish has the lowest total response time; the copies hold the episode's future, which no online policy sees. It was added after the first confirmation rows had been seen.`,
     `Two questions per method and row: "beats the best heuristic" (margin ${100 * QUESTION_MARGIN_FRACTION}% of its mean) and "at least ${100 * GOAL_FRACTION}% faster than the best heuristic" (the goal; its interval below 0 rules the goal out); and per row, whether SRR lowers the response time (scale-rt against crossattn-rt). The best heuristic is the one with the lowest mean in the row, picked on the same episodes (the pick is not part of the bootstrap).`,
     VERDICT_NOTE,
   ];
@@ -192,7 +202,7 @@ export function beyondTables(context: TableContext): Table[] {
 
 function planBeyond(plan: JobPlan): void {
   const { budget, workload } = plan.options;
-  const common = { methods: OBJECTIVE_METHODS, heuristics: HEURISTIC_SUITE, seedBase: CONFIRMATION_SEED_BASE, invalidAction: OBJECTIVE_INVALID_ACTION, sampled: true };
+  const common = { methods: OBJECTIVE_METHODS, heuristics: HEURISTIC_SUITE, seedBase: CONFIRMATION_SEED_BASE, invalidAction: OBJECTIVE_INVALID_ACTION, sampled: true, lookahead: LOOKAHEAD };
   for (const regime of [PAPER_REGIME, ...PICKED_REGIMES]) plan.compare({ ...common, regime, nodes: nodesOf({ budget }, regime), evaluationSet: `beyond-${regime.id}` });
   for (const shift of SHIFTS) {
     for (const n of shiftNodesOf(budget)) plan.compare({ ...common, regime: PAPER_REGIME, nodes: [n], evaluationSet: shiftSet(shift), evaluationEnv: shift.env(n) });

@@ -14,6 +14,18 @@ export class AttemptLog {
     return this.task.length;
   }
 
+  /** Makes this (empty) log a copy of `other`. */
+  copyFrom(other: AttemptLog): void {
+    for (let i = 0; i < other.size; i++) {
+      this.task.push(other.task[i] as number);
+      this.server.push(other.server[i] as number);
+      this.assigned.push(other.assigned[i] as number);
+      this.start.push(other.start[i] as number);
+      this.end.push(other.end[i] as number);
+      this.interrupted.push(other.interrupted[i] as boolean);
+    }
+  }
+
   /** Records a new attempt and returns its index. */
   open(task: number, server: number, assigned: number, start: number): number {
     const attempt = this.task.length;

@@ -14,6 +14,11 @@ export class ReadyQueue {
     return this.items.length;
   }
 
+  /** Makes the order a copy of `other`'s (whose keys this queue's key arrays already hold). */
+  copyFrom(other: ReadyQueue): void {
+    this.items = other.items.slice();
+  }
+
   at(index: number): number {
     return this.items[index] as number;
   }

@@ -99,6 +99,31 @@ export class ServerPool {
     this.idleBits = new Uint32Array(this.words);
   }
 
+  /**
+   * Makes this pool's dynamic state (who is up, what runs where, the idle sets, the accounting) a copy
+   * of `other`'s, a pool built from the same servers; the specs and classes are already equal.
+   */
+  copyStateFrom(other: ServerPool): void {
+    this.up.set(other.up);
+    this.task.set(other.task);
+    this.start.set(other.start);
+    this.end.set(other.end);
+    this.assigned.set(other.assigned);
+    this.attempt.set(other.attempt);
+    this.leaving.set(other.leaving);
+    this.upSince.set(other.upSince);
+    this.upTime.set(other.upTime);
+    this.occupiedTime.set(other.occupiedTime);
+    this.computeTime.set(other.computeTime);
+    for (let j = 0; j < this.count; j++) {
+      this.upIntervals[j] = (other.upIntervals[j] as [number, number | null][]).map(([from, to]): [number, number | null] => [from, to]);
+    }
+    this.upCount = other.upCount;
+    this.classIdleCount.set(other.classIdleCount);
+    this.classIdleBits.set(other.classIdleBits);
+    this.idleBits.set(other.idleBits);
+  }
+
   /** Lowest-id idle up server of class `k`, or -1. */
   firstIdleInClass(k: number): number {
     return firstSetFrom(this.classIdleBits, k * this.words, this.words, 0);
