@@ -15,9 +15,10 @@ export interface RolloutOptions {
    */
   readonly bases: readonly (() => Policy)[];
   /**
-   * Ready tasks each decision considers: the base's pick and the level-1 task, then the others by
-   * compute, shortest first, up to this many in all. Each is tried on every idle server class that
+   * Ready tasks each decision considers: the first base's pick and the level-1 task, then the others
+   * by compute, shortest first, up to this many in all. Each is tried on every idle server class that
    * fits it (the class's lowest idle id) and, under 'delays-start', on idle servers holding a parent.
+   * Every base's own decision is a candidate too, whatever its task.
    */
   readonly tasks: number;
   /** Whether waiting for the next event is a candidate too. */
