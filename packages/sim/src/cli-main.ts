@@ -4,7 +4,7 @@ import { ConfigError, WfFormatError, WorkflowValidationError } from '@scale/work
 import { z } from 'zod';
 import { InfeasibleTaskError } from './errors.js';
 import { ganttSvg } from './gantt.js';
-import { makePolicy, POLICY_NAMES } from './policies.js';
+import { makePolicy, POLICY_NAMES, ROLLOUT_PREFIX } from './policies.js';
 import { runEpisode } from './run.js';
 import { addSchemaOptions, givenSchemaOptions, readSchemaOptions, SchemaOptionError, type SchemaOptionsMeta } from './schema-options.js';
 import { createSimulation, SimConfigSchema, type SimConfigInput } from './setup.js';
@@ -17,7 +17,11 @@ class UsageError extends Error {}
 /** Settings of the program itself (not of the run); with `SimConfigSchema` they make every flag. */
 export const ScaleSimProgramSchema = z
   .object({
-    policy: z.enum(POLICY_NAMES).default('eft').describe('heuristic policy'),
+    // A string, not an enum: besides the heuristics it takes `rollout-<h>[+<h>...]`; `makePolicy` checks the name.
+    policy: z
+      .string()
+      .default('eft')
+      .describe(`heuristic policy: one of ${POLICY_NAMES.join(', ')}; or ${ROLLOUT_PREFIX}<one or more of those joined by +>, the clairvoyant lookahead (slow: seconds per episode at N = 16)`),
     trace: z.string().optional().describe('write the schedule trace (JSON) to this file'),
     gantt: z.string().optional().describe('write a Gantt chart of the schedule (SVG) to this file'),
     json: z.boolean().default(false).describe('print the metrics as one JSON object on stdout'),
@@ -29,6 +33,7 @@ export const ScaleSimFlagsSchema = SimConfigSchema.extend(ScaleSimProgramSchema.
 
 /** Flag names and value names where the field name alone would read worse; fields left to config files. */
 export const SCALE_SIM_FLAG_META: SchemaOptionsMeta = {
+  policy: { valueName: 'name' },
   nodes: { valueName: 'n' },
   seed: { valueName: 'n' },
   horizon: { valueName: 's' },
@@ -97,8 +102,9 @@ type Flags = z.output<typeof ScaleSimFlagsSchema>;
 
 /** `input`: only the run settings given on the command line (a scenario's own config fills the rest). */
 function run(flags: Flags, input: SimConfigInput): number {
-  const sim = createSimulation(input);
+  // The policy's name first: a bad one is reported before any work.
   const policy = makePolicy(flags.policy, { seed: flags.seed });
+  const sim = createSimulation(input);
   runEpisode(sim, policy);
   const metrics = { ...sim.metrics(), outcome: sim.outcome, decisions: sim.decisions, deferrals: sim.deferrals };
   if (flags.trace !== undefined || flags.gantt !== undefined) {

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkTrace, type ScheduleTrace } from './trace.js';
+import { POLICY_NAMES } from './policies.js';
 
 // The built CLI (turbo runs `build` before `test`).
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
@@ -40,7 +41,18 @@ describe('scale-sim CLI', () => {
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/^lower bound +\d/m);
     const help = run('--help').stdout.replace(/\s+/g, ' ');
-    for (const name of ['heft', 'cpop', 'mct', 'met', 'min-min', 'max-min', 'sufferage', 'olb', 'sjf', 'srpt-workflow', 'fifo']) expect(help).toContain(`"${name}"`);
+    const policyHelp = help.match(/--policy <name> heuristic policy: one of (.*?); or rollout-/)?.[1]?.split(', ');
+    expect(policyHelp).toEqual([...POLICY_NAMES]);
+  });
+
+  it('runs a clairvoyant rollout by name, never worse than its base on a drained episode', () => {
+    const args = ['--nodes', '6', '--seed', '4', '--horizon', '15', '--lambda16', '3', '--drain', '--json'];
+    const base = JSON.parse(run(...args, '--policy', 'sjf').stdout) as Record<string, number | string>;
+    const result = run(...args, '--policy', 'rollout-sjf+fifo');
+    expect(result.status).toBe(0);
+    const metrics = JSON.parse(result.stdout) as Record<string, number | string>;
+    expect(metrics).toMatchObject({ policy: 'rollout-sjf+fifo', outcome: 'terminated', completedTasks: base['completedTasks'] });
+    expect(metrics['meanResponseTime'] as number).toBeLessThanOrEqual(base['meanResponseTime'] as number);
   });
 
   it('runs a scenario file, with upIntervals failing and rejoining a server', () => {
@@ -86,7 +98,8 @@ describe('scale-sim CLI', () => {
   it.each([
     [['--nodes', '0'], /^scale-sim: --nodes: expected an integer from 1 to 100000, got 0$/],
     [['--nodes', 'many'], /--nodes must be a number, got "many"/],
-    [['--policy', 'greedy'], /argument 'greedy' is invalid\. Allowed choices are random, round-robin, fastest, eft, best-fit/],
+    [['--policy', 'greedy'], /^scale-sim: --policy: expected one of random, round-robin, fastest, eft, best-fit, .*, or rollout-<one or more of those joined by \+> \(clairvoyant lookahead\), got "greedy"$/],
+    [['--policy', 'rollout-greedy'], /^scale-sim: --policy: expected one of .*, got "rollout-greedy"$/],
     [['--horizon', '0'], /--horizon: expected a number > 0/],
     [['--drain', '--horizon', '10', '--drain-limit', '5'], /--drain-limit: expected a time >= horizon \(10\)/],
     [['--communication', 'psychic'], /Allowed choices are reward-only, delays-start/],
