@@ -63,13 +63,19 @@ describe('Simulation.fork', () => {
       const sim = createSimulation(config);
       const p = makePolicy('sjf');
       for (let i = 0; i < 25 && sim.next(); i++) applyDecision(sim, (p.decide as (v: Simulation) => Decision)(sim));
+      const before = fingerprint(sim);
       const copy = sim.fork();
       finish(copy, 'random', 3);
+      // The original mid-run, untouched by the copy's run (its trace holds attempts still running)...
+      expect(fingerprint(sim)).toBe(before);
+      // ...and finished, as if never forked.
       expect(fingerprint(finish(sim, 'sjf'))).toBe(untouched);
       const again = createSimulation(config);
       for (let i = 0; i < 25 && again.next(); i++) applyDecision(again, (p.decide as (v: Simulation) => Decision)(again));
       const second = again.fork();
+      const unrun = fingerprint(second);
       finish(again, 'random', 3);
+      expect(fingerprint(second)).toBe(unrun);
       const reference = createSimulation(config);
       for (let i = 0; i < 25 && reference.next(); i++) applyDecision(reference, (p.decide as (v: Simulation) => Decision)(reference));
       expect(fingerprint(finish(second, 'sjf'))).toBe(fingerprint(finish(reference, 'sjf')));

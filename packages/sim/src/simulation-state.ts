@@ -118,46 +118,30 @@ export abstract class SimulationState {
     const topology = (this.topology = fork === null ? new DagTopology(this.workflows, maxMemory) : fork.topology);
     const taskCount = (this.taskCount = topology.taskCount);
     this.workflowCount = topology.workflowCount;
-    this.status = new Uint8Array(taskCount);
-    this.pending = new Int32Array(taskCount);
-    for (let t = 0; t < taskCount; t++) this.pending[t] = topology.parentCount(t);
-    this.server = new Int32Array(taskCount).fill(-1);
-    this.end = new Float64Array(taskCount).fill(Number.NaN);
-    this.readyAt = new Float64Array(taskCount);
-    this.keyPrimary = new Float64Array(taskCount);
-    this.keySecondary = new Float64Array(taskCount);
-    this.workflowDoneCount = new Int32Array(this.workflowCount);
-    this.workflowEnds = new Float64Array(this.workflowCount).fill(Number.NaN);
-    this.workflowTotalWork = new Float64Array(this.workflowCount);
-    for (let w = 0; w < this.workflowCount; w++) {
-      let work = 0;
-      for (let t = topology.workflowFirstTask[w] as number; t < (topology.workflowFirstTask[w + 1] as number); t++) work += topology.taskCompute[t] as number;
-      this.workflowTotalWork[w] = work;
-    }
-    this.workflowUnfinishedWork = Float64Array.from(this.workflowTotalWork);
+    // A fork copies each array of the source (its dynamic state) and shares the totals (immutable).
+    this.status = fork === null ? new Uint8Array(taskCount) : fork.status.slice();
+    this.pending = fork === null ? Int32Array.from({ length: taskCount }, (_, t) => topology.parentCount(t)) : fork.pending.slice();
+    this.server = fork === null ? new Int32Array(taskCount).fill(-1) : fork.server.slice();
+    this.end = fork === null ? new Float64Array(taskCount).fill(Number.NaN) : fork.end.slice();
+    this.readyAt = fork === null ? new Float64Array(taskCount) : fork.readyAt.slice();
+    this.keyPrimary = fork === null ? new Float64Array(taskCount) : fork.keyPrimary.slice();
+    this.keySecondary = fork === null ? new Float64Array(taskCount) : fork.keySecondary.slice();
+    this.workflowDoneCount = fork === null ? new Int32Array(this.workflowCount) : fork.workflowDoneCount.slice();
+    this.workflowEnds = fork === null ? new Float64Array(this.workflowCount).fill(Number.NaN) : fork.workflowEnds.slice();
+    this.workflowTotalWork = fork === null ? workflowTotals(topology) : fork.workflowTotalWork;
+    this.workflowUnfinishedWork = (fork?.workflowUnfinishedWork ?? this.workflowTotalWork).slice();
     this.ready = new ReadyQueue(this.keyPrimary, this.keySecondary);
-    this.pool = new ServerPool(servers);
+    this.pool = fork === null ? new ServerPool(servers) : fork.pool.fork();
     this.classCount = this.pool.classCount;
-    if (fork !== null) this.copyStateFrom(fork);
+    if (fork !== null) this.copyScalarsFrom(fork);
   }
 
-  /** Makes every dynamic field (task, workflow and server state, ready queue, accounting, counters) a copy of `other`'s. */
-  private copyStateFrom(other: SimulationState): void {
-    this.status.set(other.status);
-    this.pending.set(other.pending);
-    this.server.set(other.server);
-    this.end.set(other.end);
-    this.readyAt.set(other.readyAt);
-    this.keyPrimary.set(other.keyPrimary);
-    this.keySecondary.set(other.keySecondary);
-    this.workflowDoneCount.set(other.workflowDoneCount);
-    this.workflowEnds.set(other.workflowEnds);
-    this.workflowUnfinishedWork.set(other.workflowUnfinishedWork);
+  /** Makes the ready queue's order and every scalar (accounting, counters, pending decision, outcome) a copy of `other`'s. */
+  private copyScalarsFrom(other: SimulationState): void {
     this.completedResponseSum = other.completedResponseSum;
     this.unfinishedArrivalSum = other.unfinishedArrivalSum;
     this.readyComputeSum = other.readyComputeSum;
     this.ready.copyFrom(other.ready);
-    this.pool.copyStateFrom(other.pool);
     this.nextArrival = other.nextArrival;
     this.pendingTask = other.pendingTask;
     this.pendingPosition = other.pendingPosition;
@@ -457,4 +441,15 @@ export abstract class SimulationState {
     const parentServer = this.server[this.topology.parentIndex[edge] as number];
     return parentServer === server ? 0 : (this.topology.parentData[edge] as number) / this.options.bandwidth + this.options.latency;
   }
+}
+
+/** Each workflow's total compute (GFLOP). */
+function workflowTotals(topology: DagTopology): Float64Array {
+  const totals = new Float64Array(topology.workflowCount);
+  for (let w = 0; w < topology.workflowCount; w++) {
+    let work = 0;
+    for (let t = topology.workflowFirstTask[w] as number; t < (topology.workflowFirstTask[w + 1] as number); t++) work += topology.taskCompute[t] as number;
+    totals[w] = work;
+  }
+  return totals;
 }

@@ -51,7 +51,7 @@ export interface Assignment {
  */
 export class Simulation extends SimulationState implements SimulationView {
   protected readonly kernel: Kernel;
-  private readonly attempts = new AttemptLog();
+  private readonly attempts: AttemptLog;
   private boundArrivals = -1;
   private boundValue: number | null = null;
 
@@ -74,11 +74,12 @@ export class Simulation extends SimulationState implements SimulationView {
     if (init instanceof ForkSource) {
       const source = init.source as Simulation;
       this.kernel.copyStateFrom(source.kernel);
-      this.attempts.copyFrom(source.attempts);
+      this.attempts = new AttemptLog(source.attempts);
       this.boundArrivals = source.boundArrivals;
       this.boundValue = source.boundValue;
       return;
     }
+    this.attempts = new AttemptLog();
 
     const membership = initialMembership(servers, o.elasticEvents);
     for (const j of membership.upAtStart) this.pool.bringUp(j, 0);

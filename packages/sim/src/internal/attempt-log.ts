@@ -1,29 +1,27 @@
 /** Every attempt to run a task on a server, in the order they were made: what a trace exports. */
 export class AttemptLog {
-  readonly task: number[] = [];
-  readonly server: number[] = [];
+  readonly task: number[];
+  readonly server: number[];
   /** When the server was taken. */
-  readonly assigned: number[] = [];
+  readonly assigned: number[];
   /** When computing started (or is planned to, under 'delays-start'). */
-  readonly start: number[] = [];
+  readonly start: number[];
   /** Completion or interruption time; NaN while running. */
-  readonly end: number[] = [];
-  readonly interrupted: boolean[] = [];
+  readonly end: number[];
+  readonly interrupted: boolean[];
+
+  /** An empty log, or a copy of `from` (`Simulation.fork()`). */
+  constructor(from?: AttemptLog) {
+    this.task = from === undefined ? [] : from.task.slice();
+    this.server = from === undefined ? [] : from.server.slice();
+    this.assigned = from === undefined ? [] : from.assigned.slice();
+    this.start = from === undefined ? [] : from.start.slice();
+    this.end = from === undefined ? [] : from.end.slice();
+    this.interrupted = from === undefined ? [] : from.interrupted.slice();
+  }
 
   get size(): number {
     return this.task.length;
-  }
-
-  /** Makes this (empty) log a copy of `other`. */
-  copyFrom(other: AttemptLog): void {
-    for (let i = 0; i < other.size; i++) {
-      this.task.push(other.task[i] as number);
-      this.server.push(other.server[i] as number);
-      this.assigned.push(other.assigned[i] as number);
-      this.start.push(other.start[i] as number);
-      this.end.push(other.end[i] as number);
-      this.interrupted.push(other.interrupted[i] as boolean);
-    }
   }
 
   /** Records a new attempt and returns its index. */

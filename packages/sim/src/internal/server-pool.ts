@@ -54,7 +54,40 @@ export class ServerPool {
   private readonly classIdleBits: Uint32Array;
   private readonly idleBits: Uint32Array;
 
-  constructor(servers: readonly ServerSpec[]) {
+  /** A pool of `servers`, all down and idle; or, given a pool, its fork (`fork()`). */
+  constructor(source: readonly ServerSpec[] | ServerPool) {
+    if (source instanceof ServerPool) {
+      // The specs and classes never change: shared. The dynamic state: copied.
+      this.count = source.count;
+      this.compute = source.compute;
+      this.memory = source.memory;
+      this.idlePower = source.idlePower;
+      this.busyPower = source.busyPower;
+      this.classCount = source.classCount;
+      this.classOf = source.classOf;
+      this.classCompute = source.classCompute;
+      this.classMemory = source.classMemory;
+      this.classesByMemory = source.classesByMemory;
+      this.words = source.words;
+      this.up = source.up.slice();
+      this.task = source.task.slice();
+      this.start = source.start.slice();
+      this.end = source.end.slice();
+      this.assigned = source.assigned.slice();
+      this.attempt = source.attempt.slice();
+      this.leaving = source.leaving.slice();
+      this.upSince = source.upSince.slice();
+      this.upTime = source.upTime.slice();
+      this.occupiedTime = source.occupiedTime.slice();
+      this.computeTime = source.computeTime.slice();
+      this.upIntervals = source.upIntervals.map((intervals) => intervals.map(([from, to]): [number, number | null] => [from, to]));
+      this.upCount = source.upCount;
+      this.classIdleCount = source.classIdleCount.slice();
+      this.classIdleBits = source.classIdleBits.slice();
+      this.idleBits = source.idleBits.slice();
+      return;
+    }
+    const servers = source;
     const n = (this.count = servers.length);
     this.compute = Float64Array.from(servers, (s) => s.compute);
     this.memory = Float64Array.from(servers, (s) => s.memory);
@@ -99,29 +132,9 @@ export class ServerPool {
     this.idleBits = new Uint32Array(this.words);
   }
 
-  /**
-   * Makes this pool's dynamic state (who is up, what runs where, the idle sets, the accounting) a copy
-   * of `other`'s, a pool built from the same servers; the specs and classes are already equal.
-   */
-  copyStateFrom(other: ServerPool): void {
-    this.up.set(other.up);
-    this.task.set(other.task);
-    this.start.set(other.start);
-    this.end.set(other.end);
-    this.assigned.set(other.assigned);
-    this.attempt.set(other.attempt);
-    this.leaving.set(other.leaving);
-    this.upSince.set(other.upSince);
-    this.upTime.set(other.upTime);
-    this.occupiedTime.set(other.occupiedTime);
-    this.computeTime.set(other.computeTime);
-    for (let j = 0; j < this.count; j++) {
-      this.upIntervals[j] = (other.upIntervals[j] as [number, number | null][]).map(([from, to]): [number, number | null] => [from, to]);
-    }
-    this.upCount = other.upCount;
-    this.classIdleCount.set(other.classIdleCount);
-    this.classIdleBits.set(other.classIdleBits);
-    this.idleBits.set(other.idleBits);
+  /** An independent copy: the same servers, up, busy and idle as now, with the same accounting (`Simulation.fork()`). */
+  fork(): ServerPool {
+    return new ServerPool(this);
   }
 
   /** Lowest-id idle up server of class `k`, or -1. */
