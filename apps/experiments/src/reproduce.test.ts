@@ -87,6 +87,7 @@ describe.skipIf(!existsSync(workerScript))('reproduce', () => {
     expect(second.pool.ranNow).toBe(0);
     expect(again.events).toEqual([`begin ${4 + 7 * (4 + HEURISTIC_SUITE.length)} ${4 + 7 * (4 + HEURISTIC_SUITE.length)}`, 'end']);
     expect(await readFile(join(outDir, 'table4.json'), 'utf8')).toBe(JSON.stringify(table, null, 2).concat('\n'));
+    expect(await readFile(join(outDir, 'summary.md'), 'utf8')).toContain('## Remaining\n\nEvery planned job has finished.\n');
 
     await expect(reproduce(await options(outDir, again, { epochs: 2 }))).rejects.toBeInstanceOf(ReproductionMismatchError);
 
@@ -121,7 +122,12 @@ describe.skipIf(!existsSync(workerScript))('reproduce', () => {
     expect(result.pool.finished).toBeLessThan(6 * 2 + 6 * 2 + 4);
     const table = JSON.parse(await readFile(join(outDir, 'table3.json'), 'utf8')) as Table;
     expect(table.rows.find((r) => r.label === 'sac' && r.source === 'ours')?.cells.response).toBe('pending');
-    const record = JSON.parse(await readFile(join(outDir, 'reproduce.json'), 'utf8')) as { invocations: { stopped: boolean }[] };
+    const record = JSON.parse(await readFile(join(outDir, 'reproduce.json'), 'utf8')) as { invocations: { stopped: boolean; jobsTotal: number }[] };
     expect(record.invocations[0]?.stopped).toBe(true);
+    // summary.md says what is left, grouped: every training not finished is there, seeds pooled by run folder.
+    const summary = await readFile(join(outDir, 'summary.md'), 'utf8');
+    const left = (record.invocations[0]?.jobsTotal as number) - result.pool.finished;
+    expect(summary).toMatch(new RegExp(`## Remaining\\n\\n${left} planned jobs have not finished: \\d+ trainings`));
+    expect(summary).toMatch(/\| train paper\/sac \| [12] \|/);
   });
 });

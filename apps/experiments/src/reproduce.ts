@@ -3,7 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ReproductionLockedError, ReproductionMismatchError } from './errors.js';
 import { jobFinished, writeJsonAtomic } from './jobs.js';
-import { type Budget, resolveBudget, seedList } from './plan.js';
+import { type Budget, type Job, resolveBudget, seedList } from './plan.js';
 import { type PoolResult, runJobs } from './pool.js';
 import type { Reporter } from './progress.js';
 import { runJobsOnQueue } from './queue-coordinator.js';
@@ -137,8 +137,42 @@ function failuresOf(invocation: Invocation | undefined): string[] {
   return ['## Failed jobs (last invocation; rerun to retry them)', '', ...invocation.failed.map((f) => `- ${f.replaceAll('\n', ' ')}`), ''];
 }
 
-/** `summary.md`: the invocations, every claim's verdict, and what the targets' other files show (the figure). */
-function summaryMarkdown(record: ReproductionRecord, tables: readonly Table[], extras: readonly (readonly string[])[]): string {
+/** Unfinished jobs of one kind: a training per run folder without its seed, an evaluation per set and N. */
+interface RemainingGroup {
+  readonly what: string;
+  readonly jobs: number;
+}
+
+/** The planned jobs that have not finished, grouped, in plan order. */
+function remainingGroups(jobs: readonly Job[], finished: readonly boolean[]): RemainingGroup[] {
+  const groups = new Map<string, number>();
+  jobs.forEach((job, i) => {
+    if (finished[i] === true) return;
+    const what = job.kind === 'train' ? `train ${job.dir.replace(/^runs\//, '').replace(/-seed\d+$/, '')}` : `evaluate ${job.file.split('/')[1]}, N=${job.nodes}`;
+    groups.set(what, (groups.get(what) ?? 0) + 1);
+  });
+  return [...groups].map(([what, count]) => ({ what, jobs: count }));
+}
+
+function remainingMarkdown(groups: readonly RemainingGroup[]): string[] {
+  if (groups.length === 0) return ['## Remaining', '', 'Every planned job has finished.', ''];
+  const count = (prefix: string) => groups.filter((g) => g.what.startsWith(prefix)).reduce((a, g) => a + g.jobs, 0);
+  const trainings = count('train ');
+  const evaluations = count('evaluate ');
+  return [
+    '## Remaining',
+    '',
+    `${trainings + evaluations} planned jobs have not finished: ${trainings} trainings (by run folder, seeds pooled) and ${evaluations} evaluations (by set and N). Rerun the last command above to continue.`,
+    '',
+    '| jobs | count |',
+    '|---|---|',
+    ...groups.map((g) => `| ${g.what} | ${g.jobs} |`),
+    '',
+  ];
+}
+
+/** `summary.md`: the invocations, what has not finished, every claim's verdict, and what the targets' other files show (the figure). */
+function summaryMarkdown(record: ReproductionRecord, remaining: readonly RemainingGroup[], tables: readonly Table[], extras: readonly (readonly string[])[]): string {
   const total = record.invocations.reduce((a, b) => a + b.wallSeconds, 0);
   const lines = [
     '# Reproduction summary',
@@ -153,6 +187,7 @@ function summaryMarkdown(record: ReproductionRecord, tables: readonly Table[], e
     ),
     '',
     ...failuresOf(record.invocations.at(-1)),
+    ...remainingMarkdown(remaining),
     '## Verdicts',
     '',
     'Each table states the margin of each claim (the paper\'s effect size, or ours for our own questions) and how its interval was made. Every verdict holds under DESIGN.md\'s chosen constants (the paper\'s text lost most of them).',
@@ -192,10 +227,13 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   }
   const jobs = planJobs({ targets, seeds, budget, backend: options.backend, workload });
   const base: ReproductionRecord = { format: 'scale-reproduction', version: 1, budget, backend: options.backend, workload, invocations: previous?.invocations ?? [] };
+  const finishedJobs = () => Promise.all(jobs.map((job) => jobFinished(options.outDir, job)));
+  // Which jobs have finished: read once before a report, once after a run.
+  let finishedFlags: boolean[] | null = null;
   let pool: PoolResult;
   if (options.reportOnly === true) {
-    const finished = (await Promise.all(jobs.map((job) => jobFinished(options.outDir, job)))).filter(Boolean).length;
-    pool = { finished, ranNow: 0, failed: [], blocked: [], stopped: false };
+    finishedFlags = await finishedJobs();
+    pool = { finished: finishedFlags.filter(Boolean).length, ranNow: 0, failed: [], blocked: [], stopped: false };
   } else {
     const release = await lock(options.outDir);
     try {
@@ -266,7 +304,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   // A report-only call records nothing: it did no work, and a reproduction may be running beside it.
   const record: ReproductionRecord = options.reportOnly === true ? (previous ?? base) : { ...base, invocations: [...base.invocations, invocation] };
   if (options.reportOnly !== true) await writeJsonAtomic(recordPath, record);
-  await writeFile(join(options.outDir, 'summary.md'), summaryMarkdown(record, tables, extras));
+  const remaining = remainingGroups(jobs, finishedFlags ?? (await finishedJobs()));
+  await writeFile(join(options.outDir, 'summary.md'), summaryMarkdown(record, remaining, tables, extras));
   written.push('reproduce.json', 'summary.md');
   return { pool, written, wallSeconds };
 }
