@@ -139,26 +139,27 @@ function failuresOf(invocation: Invocation | undefined): string[] {
 
 /** Unfinished jobs of one kind: a training per run folder without its seed, an evaluation per set and N. */
 interface RemainingGroup {
+  readonly kind: Job['kind'];
   readonly what: string;
   readonly jobs: number;
 }
 
 /** The planned jobs that have not finished, grouped, in plan order. */
 function remainingGroups(jobs: readonly Job[], finished: readonly boolean[]): RemainingGroup[] {
-  const groups = new Map<string, number>();
+  const groups = new Map<string, RemainingGroup>();
   jobs.forEach((job, i) => {
     if (finished[i] === true) return;
     const what = job.kind === 'train' ? `train ${job.dir.replace(/^runs\//, '').replace(/-seed\d+$/, '')}` : `evaluate ${job.file.split('/')[1]}, N=${job.nodes}`;
-    groups.set(what, (groups.get(what) ?? 0) + 1);
+    groups.set(what, { kind: job.kind, what, jobs: (groups.get(what)?.jobs ?? 0) + 1 });
   });
-  return [...groups].map(([what, count]) => ({ what, jobs: count }));
+  return [...groups.values()];
 }
 
 function remainingMarkdown(groups: readonly RemainingGroup[]): string[] {
   if (groups.length === 0) return ['## Remaining', '', 'Every planned job has finished.', ''];
-  const count = (prefix: string) => groups.filter((g) => g.what.startsWith(prefix)).reduce((a, g) => a + g.jobs, 0);
-  const trainings = count('train ');
-  const evaluations = count('evaluate ');
+  const count = (kind: Job['kind']) => groups.filter((g) => g.kind === kind).reduce((a, g) => a + g.jobs, 0);
+  const trainings = count('train');
+  const evaluations = count('evaluate');
   return [
     '## Remaining',
     '',

@@ -114,8 +114,7 @@ export abstract class SimulationState {
     this.serverCount = servers.length;
 
     this.workflows = fork === null ? orderWorkflows(workflows, o.horizon) : fork.workflows;
-    const maxMemory = servers.reduce((m, s) => Math.max(m, s.memory), 0);
-    const topology = (this.topology = fork === null ? new DagTopology(this.workflows, maxMemory) : fork.topology);
+    const topology = (this.topology = fork === null ? new DagTopology(this.workflows, servers.reduce((m, s) => Math.max(m, s.memory), 0)) : fork.topology);
     const taskCount = (this.taskCount = topology.taskCount);
     this.workflowCount = topology.workflowCount;
     // A fork copies each array of the source (its dynamic state) and shares the totals (immutable).
