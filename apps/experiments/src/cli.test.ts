@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,22 @@ describe('scale train / eval / simulate', () => {
     expect(method.status).toBe(2);
     expect(method.stderr).toMatch(/method: expected one of scale, crossattn/);
     expect(run('eval', '--model', join(dir, 'missing')).status).toBe(2);
+  });
+
+  it('trains an imitation method (DAgger, the rollout expert) and names a bad expert base in one line', () => {
+    const out = join(dir, 'imitation');
+    const trained = run('train', '--method', 'crossattn-il', '--nodes', '6', '--epochs', '2', '--invalid-action', 'mask', '--out', out);
+    expect(trained.stderr).toBe('');
+    expect(trained.status).toBe(0);
+    const header = readFileSync(join(out, 'metrics.csv'), 'utf8').split('\n')[0] as string;
+    for (const column of ['beta', 'labels', 'expertAgreement', 'loss', 'accuracy', 'labelsPerSec']) expect(header.split(',')).toContain(column);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).method).toMatchObject({ agent: 'dagger', srr: null });
+    expect(run('eval', '--model', out, '--nodes', '6', '--episodes', '1').status).toBe(0);
+    const config = join(dir, 'bad-expert.json');
+    writeFileSync(config, JSON.stringify({ method: 'crossattn-il', epochs: 1, dagger: { bases: ['sjf', 'nope'] } }));
+    const bad = run('train', '--config', config, '--out', join(dir, 'bad-expert'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^scale: dagger\.bases: expected heuristics from random, .*, received "nope"\n$/);
   });
 
   it('flags come from the schemas: every scalar training setting has one, and a bad value is one line naming the flag', () => {

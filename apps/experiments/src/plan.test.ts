@@ -82,7 +82,7 @@ describe('planJobs', () => {
 
 describe('expandTargets and resolveBudget', () => {
   it('all is every target but explore and real, which joins when a workload is given', () => {
-    expect(expandTargets(['all'], null).sort()).toEqual(['beyond', 'elastic', 'fig6', 'regimes', 'table3', 'table4', 'table5']);
+    expect(expandTargets(['all'], null).sort()).toEqual(['beyond', 'elastic', 'fig6', 'imitation', 'regimes', 'table3', 'table4', 'table5']);
     expect(expandTargets(['all'], 'wfformat:x')).not.toContain('explore');
     expect(expandTargets([], 'wfformat:x')).toContain('real');
     expect(expandTargets(['table5', 'table5'], null)).toEqual(['table5']);

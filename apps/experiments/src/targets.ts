@@ -3,6 +3,7 @@ import { beyondTarget } from './targets/beyond.js';
 import { elasticTarget } from './targets/elastic.js';
 import { exploreTarget } from './targets/explore.js';
 import { fig6Target } from './targets/fig6.js';
+import { imitationTarget } from './targets/imitation.js';
 import { realTarget } from './targets/real.js';
 import { regimesTarget } from './targets/regimes.js';
 import { TABLE3_PAPER, table3Target } from './targets/table3.js';
@@ -14,7 +15,7 @@ import { TABLE5_PAPER, table5Target } from './targets/table5.js';
  * (Table 3's N=16 runs first, so whole targets finish early). A new target is a module under
  * `targets/` and one line here.
  */
-export const TARGETS = [table3Target, table4Target, table5Target, fig6Target, regimesTarget, elasticTarget, realTarget, beyondTarget, exploreTarget] as const;
+export const TARGETS = [table3Target, table4Target, table5Target, fig6Target, regimesTarget, elasticTarget, realTarget, beyondTarget, imitationTarget, exploreTarget] as const;
 
 export type TargetId = (typeof TARGETS)[number]['id'];
 /** What `scale reproduce` accepts: a target, or `all`. */

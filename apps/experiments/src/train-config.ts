@@ -1,4 +1,4 @@
-import { DqnConfigSchema, type Method, type MethodEnv, MethodSchema, PpoConfigSchema, resolveMethod, SacConfigSchema } from '@scale/agents';
+import { DaggerConfigSchema, DqnConfigSchema, type Method, type MethodEnv, MethodSchema, PpoConfigSchema, resolveMethod, SacConfigSchema } from '@scale/agents';
 import { EnvConfigSchema } from '@scale/env';
 import { BACKENDS } from '@scale/model';
 import { MAX_SERVERS, parseConfig } from '@scale/workload';
@@ -10,7 +10,7 @@ export const MAX_EPOCHS = 1_000_000;
 /** A training run's whole configuration (what `config.json` records, resolved). */
 export const TrainConfigSchema = z
   .object({
-    /** A preset name (scale, crossattn, ppo, ppo-srr, dqn, sac, dqn-crossattn, sac-crossattn) or `{ agent, encoder, srr }`. */
+    /** A preset name (`METHOD_PRESETS`: scale, crossattn, ppo, ppo-srr, dqn, sac, dqn-crossattn, sac-crossattn, scale-rt, crossattn-rt, scale-il, crossattn-il) or `{ agent, encoder, srr }`. */
     method: z.union([z.string(), MethodSchema]).default('scale').describe('a preset or { agent, encoder, srr }'),
     /** Training cluster size N (the paper: 16). */
     nodes: z.number().int().min(1).max(MAX_SERVERS).default(16).describe('training cluster size N'),
@@ -28,6 +28,8 @@ export const TrainConfigSchema = z
     ppo: PpoConfigSchema.partial().default({}),
     dqn: DqnConfigSchema.partial().default({}),
     sac: SacConfigSchema.partial().default({}),
+    /** DAgger's settings (imitation methods); optional, not defaulted, so the other runs' stored configs have no new key. */
+    dagger: DaggerConfigSchema.partial().optional(),
     /** Epochs between checkpoints (what `--resume` continues from). */
     checkpointEvery: z.number().int().min(1).default(10).describe('epochs between checkpoints'),
   })

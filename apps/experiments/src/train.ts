@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Agent, type Callback, DQN, type EpochMetrics, type Method, PPO, recoverCheckpoint, SAC } from '@scale/agents';
-import { VectorEnv } from '@scale/env';
+import { type Agent, type Callback, DAgger, DaggerConfigSchema, DQN, type EpochMetrics, type Method, PPO, recoverCheckpoint, SAC } from '@scale/agents';
+import { type Observation, RolloutExpert, VectorEnv } from '@scale/env';
 import { saveNetwork, useBackend } from '@scale/model';
+import { parseConfig } from '@scale/workload';
 import { NothingToResumeError, ResumeMismatchError, RunExistsError } from './errors.js';
 import { RUN_RECORD_FILE, readRunRecord, writeRunRecord } from './run-record.js';
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './train-config.js';
@@ -18,6 +19,12 @@ export function makeAgent(config: TrainConfig & { resolvedMethod: Method }): Age
   const common = { seed: config.seed, mask: config.invalidAction === 'mask', model: { servers: config.nodes } };
   if (method.agent === 'ppo') return new PPO(env, method, { ...common, config: config.ppo });
   if (method.agent === 'dqn') return new DQN(env, method, { ...common, config: config.dqn });
+  if (method.agent === 'dagger') {
+    // The clairvoyant rollout labels each env's pending decision on that env's own episode.
+    const dagger = parseConfig(DaggerConfigSchema, config.dagger ?? {}, 'dagger');
+    const expert = new RolloutExpert({ bases: dagger.bases, field: 'dagger.bases' });
+    return new DAgger(env, method, { ...common, config: dagger, expert: { label: (i, obs) => expert.label(env.envs[i] as VectorEnv['envs'][number], obs as Observation) } });
+  }
   return new SAC(env, method, { ...common, config: config.sac });
 }
 
@@ -25,6 +32,7 @@ export function makeAgent(config: TrainConfig & { resolvedMethod: Method }): Age
 export function actingNetwork(agent: Agent) {
   if (agent instanceof PPO) return agent.network;
   if (agent instanceof DQN) return agent.network;
+  if (agent instanceof DAgger) return agent.network;
   if (agent instanceof SAC) return agent.actor;
   throw new Error('unknown agent');
 }

@@ -27,6 +27,14 @@ describe('methods', () => {
     expect(() => resolveMethod({ agent: 'dqn', encoder: 'mlp', srr: null, discount: 'per-second' })).toThrow(/method\.discount: expected "per-step" with agent dqn/);
     expect(() => resolveMethod({ agent: 'ppo', encoder: 'mlp', srr: null, env: { actions: 'task-and-server' } })).toThrow(/method\.encoder: expected "cross-attention" with task-and-server actions or defer/);
     expect(() => resolveMethod({ agent: 'ppo', encoder: 'cross-attention', srr: null, env: { candidates: 0 } })).toThrow(/method\.env\.candidates/);
-    expect(() => resolveMethod('scale-rtt')).toThrow(/method: expected one of scale, crossattn, .*scale-rt, crossattn-rt, received "scale-rtt"/);
+    expect(() => resolveMethod('scale-rtt')).toThrow(/method: expected one of scale, crossattn, .*scale-rt, crossattn-rt, scale-il, crossattn-il, received "scale-rtt"/);
+    expect(() => resolveMethod({ agent: 'dagger', encoder: 'cross-attention', srr: null, normalizeReturns: true })).toThrow(/method\.normalizeReturns: expected false with agent dagger/);
+  });
+
+  it('scale-il and crossattn-il: the objective-reward methods\' layout, trained by DAgger', () => {
+    const scaleIl = resolveMethod('scale-il');
+    expect(scaleIl).toEqual({ agent: 'dagger', encoder: 'cross-attention', srr: resolveMethod('scale-rt').srr, env: resolveMethod('scale-rt').env });
+    expect(resolveMethod('crossattn-il')).toEqual({ ...scaleIl, srr: null });
+    expect(methodModelLayout(scaleIl)).toEqual(methodModelLayout(resolveMethod('scale-rt')));
   });
 });

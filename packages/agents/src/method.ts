@@ -54,7 +54,8 @@ export type MethodEnv = z.output<typeof MethodEnvSchema>;
  */
 export const MethodSchema = z
   .object({
-    agent: z.enum(['ppo', 'dqn', 'sac']),
+    /** `dagger` imitates an expert (`dagger.ts`); the others learn from the reward. */
+    agent: z.enum(['ppo', 'dqn', 'sac', 'dagger']),
     encoder: z.enum(['cross-attention', 'mlp']),
     /** SRR on the encoder's feature (the scored tasks' attention features), or null for none. */
     srr: SrrConfigSchema.nullable(),
@@ -99,7 +100,7 @@ export type MethodInput = z.input<typeof MethodSchema>;
  */
 const RESPONSE_TIME = { objective: 'response-time', observation: 'queue-aware', actions: 'task-and-server', defer: true, candidates: 4, candidateWindow: 'level-1-and-shortest' } as const;
 
-/** The paper's six methods, the cross-attention variants of DQN and SAC the swap gives for free, and issue 14's. */
+/** The paper's six methods, the cross-attention variants of DQN and SAC the swap gives for free, issue 14's, and their imitation twins. */
 export const METHOD_PRESETS = {
   scale: { agent: 'ppo', encoder: 'cross-attention', srr: {} },
   crossattn: { agent: 'ppo', encoder: 'cross-attention', srr: null },
@@ -113,6 +114,14 @@ export const METHOD_PRESETS = {
   'scale-rt': { agent: 'ppo', encoder: 'cross-attention', srr: {}, env: RESPONSE_TIME, discount: 'per-second', normalizeReturns: true },
   /** The same without SRR. */
   'crossattn-rt': { agent: 'ppo', encoder: 'cross-attention', srr: null, env: RESPONSE_TIME, discount: 'per-second', normalizeReturns: true },
+  /**
+   * SCALE's network (cross-attention, SRR on) in issue 14's observation and action space, trained by
+   * DAgger to imitate the clairvoyant one-step rollout (`@scale/env`'s `RolloutExpert`) instead of
+   * from a reward: what a learned, online policy can take from an expert that sees the future.
+   */
+  'scale-il': { agent: 'dagger', encoder: 'cross-attention', srr: {}, env: RESPONSE_TIME },
+  /** The same without SRR. */
+  'crossattn-il': { agent: 'dagger', encoder: 'cross-attention', srr: null, env: RESPONSE_TIME },
 } as const satisfies Record<string, MethodInput>;
 export type MethodPreset = keyof typeof METHOD_PRESETS;
 

@@ -1,6 +1,6 @@
 import { batchActions, batchObservations, type NamedArray, type ObservationBatch, type ObservationLike } from '@scale/model';
 import type { Rng } from '@scale/workload';
-import { isPaperObservation } from './internal/observations.js';
+import { isPaperObservation, PACKED_OBSERVATION_HEADER, packObservations, unpackObservations } from './internal/observations.js';
 
 /** One stored transition; `discount` is gamma^n for an n-step return (0 bootstrap if terminated). */
 export interface Transition {
@@ -77,36 +77,20 @@ export class ReplayBuffer {
   }
 
   /**
-   * The general layout: per transition `[action, reward, terminated, discount]`, per observation
-   * (obs then nextObs) a header of its field lengths, -1 for an absent field
-   * (`[n, k, task, servers, mask, tasks, pairs, global, defer]`), and every field's values in one
-   * float32 array in that order (masks and defer as 0/1).
+   * The general layout: per transition `[action, reward, terminated, discount]`, then its obs and
+   * nextObs in `packObservations`' layout.
    */
   private generalArrays(): Map<string, NamedArray> {
     const count = this.items.length;
     const header = new Float32Array(count * 4);
-    const shapes = new Float32Array(count * 2 * OBSERVATION_HEADER);
-    const fields = (o: ObservationLike) => [o.task, o.servers, o.mask, o.tasks, o.pairs, o.global] as const;
-    let total = 0;
-    for (const t of this.items) for (const o of [t.obs, t.nextObs]) for (const f of fields(o)) total += f?.length ?? 0;
-    const values = new Float32Array(total);
-    let at = 0;
     this.items.forEach((t, i) => {
       header.set([t.action, t.reward, t.terminated ? 1 : 0, t.discount], i * 4);
-      [t.obs, t.nextObs].forEach((o, side) => {
-        const lengths = fields(o).map((f) => f?.length ?? -1);
-        shapes.set([o.n, o.k ?? -1, ...lengths, o.defer === undefined ? -1 : o.defer ? 1 : 0], (i * 2 + side) * OBSERVATION_HEADER);
-        for (const f of fields(o)) {
-          if (f === undefined) continue;
-          values.set(f, at);
-          at += f.length;
-        }
-      });
     });
+    const { shapes, values } = packObservations(this.items.flatMap((t) => [t.obs, t.nextObs]));
     return new Map<string, NamedArray>([
       ['replay/header', { shape: [count, 4], data: header }],
-      ['replay/observation-shapes', { shape: [count * 2, OBSERVATION_HEADER], data: shapes }],
-      ['replay/observation-values', { shape: [total], data: values }],
+      ['replay/observation-shapes', { shape: [count * 2, PACKED_OBSERVATION_HEADER], data: shapes }],
+      ['replay/observation-values', { shape: [values.length], data: values }],
       ['replay/cursor', { shape: [1], data: Float32Array.of(this.next) }],
     ]);
   }
@@ -144,42 +128,17 @@ export class ReplayBuffer {
 
   private loadGeneral(get: (name: string) => Float32Array): void {
     const header = get('replay/header');
-    const shapes = get('replay/observation-shapes');
-    const values = get('replay/observation-values');
+    const observations = unpackObservations(get('replay/observation-shapes'), get('replay/observation-values'));
     this.items.length = 0;
-    let at = 0;
-    const take = (length: number) => {
-      const out = values.slice(at, at + length);
-      at += length;
-      return out;
-    };
-    const read = (o: number): ObservationLike => {
-      const h = shapes.subarray(o * OBSERVATION_HEADER, (o + 1) * OBSERVATION_HEADER);
-      const [n, k, task, servers, mask, tasks, pairs, global, defer] = Array.from(h) as [number, number, number, number, number, number, number, number, number];
-      return {
-        task: take(task),
-        servers: take(servers),
-        mask: Uint8Array.from(take(mask)),
-        n,
-        ...(tasks < 0 ? {} : { tasks: take(tasks) }),
-        ...(pairs < 0 ? {} : { pairs: take(pairs) }),
-        ...(global < 0 ? {} : { global: take(global) }),
-        ...(k < 0 ? {} : { k }),
-        ...(defer < 0 ? {} : { defer: defer === 1 }),
-      };
-    };
     for (let i = 0; i < header.length / 4; i++) {
       const h = header.subarray(i * 4, i * 4 + 4);
-      const obs = read(i * 2);
-      const nextObs = read(i * 2 + 1);
+      const obs = observations[i * 2] as ObservationLike;
+      const nextObs = observations[i * 2 + 1] as ObservationLike;
       this.items.push({ obs, action: h[0] as number, reward: h[1] as number, terminated: h[2] === 1, discount: h[3] as number, nextObs });
     }
     this.next = get('replay/cursor')[0] as number;
   }
 }
-
-/** Values per observation in the general layout's header: n, k, then the lengths of task, servers, mask, tasks, pairs, global, then defer. */
-const OBSERVATION_HEADER = 9;
 
 /** A replay minibatch as the model's batches: its observations, its next observations, and each row's action as its batch column. */
 export function batchTransitions(batch: readonly Transition[], widths: { readonly taskFeatures: number; readonly serverFeatures: number }): { obs: ObservationBatch; next: ObservationBatch; actions: Int32Array } {

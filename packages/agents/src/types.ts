@@ -55,4 +55,14 @@ export interface VecEnvLike {
   restore?(snapshot: never): { obs: VectorObservation };
 }
 
+/**
+ * A teacher that labels any state: what DAgger imitates (`@scale/env`'s `RolloutExpert` behind a
+ * vector env, in training). `label(i, obs)` is about env i's pending decision, whose observation is
+ * `obs`: the action the expert takes (-1 when no action is valid) and, per action of `obs`, 1 for
+ * each action it calls optimal (the label's action among them).
+ */
+export interface ExpertLike {
+  label(env: number, obs: ObservationLike): { readonly action: number; readonly optimal: Uint8Array };
+}
+
 export type { VectorObservation };

@@ -6,9 +6,10 @@
  *   pnpm --filter @scale/env bench              # the paper's layout at N = 16, 48, 256
  *   pnpm --filter @scale/env bench 16 1024      # the paper's layout at the given N
  *   pnpm --filter @scale/env bench --layouts    # issue 14's layouts at N = 16 and 1,024
+ *   pnpm --filter @scale/env bench --expert     # RolloutExpert's labels (DAgger's teacher) at N = 16 and 48
  */
 import { Rng } from '@scale/workload';
-import { type EnvConfigInput, makeEnv } from '../src/index.js';
+import { type EnvConfigInput, makeEnv, RolloutExpert } from '../src/index.js';
 
 interface Case {
   readonly name: string;
@@ -32,6 +33,38 @@ const layoutCases = [16, 1024].flatMap((nodes): Case[] => {
     })),
   ];
 });
+
+/**
+ * The expert's cost: one training episode (100 s of arrivals, truncated there) in the imitation
+ * methods' layout, driven by the expert's own actions with every state labelled (DAgger's first
+ * epochs); labels per second and the mean distinct actions scored per label.
+ */
+function benchExpert(): void {
+  const layout: EnvConfigInput = { objective: 'response-time', observation: 'queue-aware', actions: 'task-and-server', defer: true, candidates: 4, candidateWindow: 'level-1-and-shortest', invalidAction: 'mask' };
+  const expert = new RolloutExpert({ bases: ['sjf', 'eft', 'mct'] });
+  for (const nodes of [16, 48]) {
+    const env = makeEnv({ ...layout, nodes });
+    let { obs } = env.reset({ seed: 1 });
+    let labels = 0;
+    let scored = 0;
+    const started = process.hrtime.bigint();
+    for (;;) {
+      const label = expert.label(env, obs);
+      labels++;
+      scored += label.scored;
+      const step = env.step(label.action);
+      if (step.terminated || step.truncated) break;
+      obs = step.obs;
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    console.log(JSON.stringify({ expert: 'rollout over sjf, eft, mct', N: nodes, labels, labelsPerSec: Math.round(labels / seconds), millisecondsPerLabel: Number(((1000 * seconds) / labels).toFixed(2)), actionsScoredPerLabel: Number((scored / labels).toFixed(1)) }));
+  }
+}
+
+if (args.includes('--expert')) {
+  benchExpert();
+  process.exit(0);
+}
 
 for (const { name, config } of args.includes('--layouts') ? layoutCases : paperCases) {
   const env = makeEnv(config);

@@ -1,5 +1,7 @@
 export { makeEnv, SchedulingEnv } from './env.js';
 export type { EnvSnapshot, ResetResult, StepInfo, StepResult } from './env.js';
+export { RolloutExpert, SCORE_TOLERANCE } from './rollout-expert.js';
+export type { ExpertLabel, RolloutExpertOptions } from './rollout-expert.js';
 export { VectorEnv } from './vector-env.js';
 export type { VectorEnvSnapshot, VectorObservation, VectorStepResult } from './vector-env.js';
 export { checkEnv, EnvCheckError } from './check-env.js';

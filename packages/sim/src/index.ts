@@ -11,7 +11,7 @@ export type { Outcome, SimulationView, TaskStatusCode } from './view.js';
 export { makePolicy, POLICY_NAMES, ROLLOUT_PREFIX } from './policies.js';
 export type { Policy, PolicyName } from './policies.js';
 export { applyDecision, runEpisode } from './run.js';
-export { RolloutPolicy } from './rollout.js';
+export { RolloutPolicy, rolloutScores } from './rollout.js';
 export type { RolloutOptions } from './rollout.js';
 export { DEFER } from './decision.js';
 export type { Decision } from './decision.js';

@@ -48,6 +48,7 @@ export class RolloutPolicy implements Policy {
   private readonly decision = { task: -1, server: DEFER };
   private readonly candidateTasks: number[] = [];
   private readonly candidates: Decision[] = [];
+  private scores: Float64Array = new Float64Array(0);
   /** Decision points with more than one candidate, and how many of those took another decision than the base's. */
   lookaheads = 0;
   departures = 0;
@@ -77,22 +78,11 @@ export class RolloutPolicy implements Policy {
     for (let b = 1; b < bases.length; b++) addCandidate(candidates, baseDecision(sim, bases[b] as () => Policy));
     if (candidates.length === 1) return this.answer(base);
     this.lookaheads++;
-    let best = base;
-    let bestArea = Number.POSITIVE_INFINITY;
-    for (const candidate of candidates) {
-      const after = sim.fork();
-      applyDecision(after, candidate);
-      for (let b = 0; b < bases.length; b++) {
-        const fork = b + 1 === bases.length ? after : after.fork();
-        const area = runEpisode(fork, (bases[b] as () => Policy)()).responseTimeArea;
-        if (area < bestArea) {
-          best = candidate;
-          bestArea = area;
-        }
-      }
-    }
-    if (best !== base) this.departures++;
-    return this.answer(best);
+    const scores = (this.scores = rolloutScores(sim, candidates, bases, this.scores));
+    let best = 0;
+    for (let i = 1; i < candidates.length; i++) if ((scores[i] as number) < (scores[best] as number)) best = i;
+    if (best !== 0) this.departures++;
+    return this.answer(candidates[best] as Decision);
   }
 
   private answer(from: Decision): Decision {
@@ -132,6 +122,28 @@ export class RolloutPolicy implements Policy {
     if (this.options.defer && sim.canDefer()) add(sim.task, DEFER);
     return out;
   }
+}
+
+/**
+ * Each candidate decision's rollout score at `sim`'s pending decision: the smallest response-time
+ * area (every arrived task's response time summed, unfinished ones counted up to the end) among the
+ * runs that apply it to a fork of `sim` and finish the fork with each base (a fresh base policy per
+ * run). `sim` itself is not changed. Clairvoyant: the forks hold the episode's future. Writes into
+ * `out` when it is long enough (`RolloutPolicy` reuses one), else into a new array.
+ */
+export function rolloutScores(sim: Simulation, candidates: readonly Decision[], bases: readonly (() => Policy)[], out?: Float64Array): Float64Array {
+  const scores = out !== undefined && out.length >= candidates.length ? out : new Float64Array(candidates.length);
+  candidates.forEach((candidate, i) => {
+    const after = sim.fork();
+    applyDecision(after, candidate);
+    let best = Number.POSITIVE_INFINITY;
+    for (let b = 0; b < bases.length; b++) {
+      const fork = b + 1 === bases.length ? after : after.fork();
+      best = Math.min(best, runEpisode(fork, (bases[b] as () => Policy)()).responseTimeArea);
+    }
+    scores[i] = best;
+  });
+  return scores;
 }
 
 /** A base policy's decision here (a copy: a policy may reuse its returned object). */

@@ -20,7 +20,7 @@ const TrainRunFlagsSchema = z.object({
 /**
  * The training settings with a flag: every scalar field of `TrainConfigSchema` (a new one gets its
  * flag, help, range and default from the schema), `method` by name. The nested settings (`env`,
- * `ppo`, `dqn`, `sac`) are the config file's.
+ * `ppo`, `dqn`, `sac`, `dagger`) are the config file's.
  */
 const TrainSettingFlagsSchema = TrainConfigSchema.extend({
   method: z.string().default('scale').describe(Object.keys(METHOD_PRESETS).join(' | ')),
@@ -40,7 +40,7 @@ const METHOD_SWAP_FLAGS: SchemaOptionsMeta = {
   candidateWindow: { help: 'level-1 (the first ready tasks in level-1 order) | level-1-and-shortest (half of them, then the shortest of the rest); default: the method\'s, else level-1' },
   discount: { help: 'per-step (the paper: gamma per decision) | per-second (gamma per simulated second; PPO); default: the method\'s' },
 };
-const SETTING_FLAGS: SchemaOptionsMeta = { env: { skip: true }, ppo: { skip: true }, dqn: { skip: true }, sac: { skip: true } };
+const SETTING_FLAGS: SchemaOptionsMeta = { env: { skip: true }, ppo: { skip: true }, dqn: { skip: true }, sac: { skip: true }, dagger: { skip: true } };
 const RUN_FLAGS: SchemaOptionsMeta = { out: { valueName: 'dir' }, config: { valueName: 'file' } };
 
 /** A config field as the flag that sets it (`config.invalidAction` -> `--invalid-action`); nested fields keep their path. */

@@ -78,3 +78,58 @@ export function observationFromJson(json: ObservationJson): ObservationLike {
     ...(json.defer === undefined ? {} : { defer: json.defer }),
   };
 }
+
+/** Values per observation in `packObservations`' header: n, k, the lengths of task, servers, mask, tasks, pairs, global, then defer. */
+export const PACKED_OBSERVATION_HEADER = 9;
+
+/**
+ * Observations as two flat float32 arrays (checkpointed buffers): per observation a header of
+ * `PACKED_OBSERVATION_HEADER` values (`[n, k, task, servers, mask, tasks, pairs, global, defer]`: the
+ * fields' lengths, -1 for an absent field or k, defer as -1, 0 or 1), and every field's values in one
+ * array in that order (masks as 0/1). `unpackObservations` reads it back.
+ */
+export function packObservations(list: readonly ObservationLike[]): { shapes: Float32Array; values: Float32Array } {
+  const fields = (o: ObservationLike) => [o.task, o.servers, o.mask, o.tasks, o.pairs, o.global] as const;
+  let total = 0;
+  for (const o of list) for (const f of fields(o)) total += f?.length ?? 0;
+  const shapes = new Float32Array(list.length * PACKED_OBSERVATION_HEADER);
+  const values = new Float32Array(total);
+  let at = 0;
+  list.forEach((o, i) => {
+    const lengths = fields(o).map((f) => f?.length ?? -1);
+    shapes.set([o.n, o.k ?? -1, ...lengths, o.defer === undefined ? -1 : o.defer ? 1 : 0], i * PACKED_OBSERVATION_HEADER);
+    for (const f of fields(o)) {
+      if (f === undefined) continue;
+      values.set(f, at);
+      at += f.length;
+    }
+  });
+  return { shapes, values };
+}
+
+/** What `packObservations` packed. */
+export function unpackObservations(shapes: Float32Array, values: Float32Array): ObservationLike[] {
+  let at = 0;
+  const take = (length: number) => {
+    const out = values.slice(at, at + length);
+    at += length;
+    return out;
+  };
+  const out: ObservationLike[] = [];
+  for (let o = 0; o < shapes.length / PACKED_OBSERVATION_HEADER; o++) {
+    const h = shapes.subarray(o * PACKED_OBSERVATION_HEADER, (o + 1) * PACKED_OBSERVATION_HEADER);
+    const [n, k, task, servers, mask, tasks, pairs, global, defer] = Array.from(h) as [number, number, number, number, number, number, number, number, number];
+    out.push({
+      task: take(task),
+      servers: take(servers),
+      mask: Uint8Array.from(take(mask)),
+      n,
+      ...(tasks < 0 ? {} : { tasks: take(tasks) }),
+      ...(pairs < 0 ? {} : { pairs: take(pairs) }),
+      ...(global < 0 ? {} : { global: take(global) }),
+      ...(k < 0 ? {} : { k }),
+      ...(defer < 0 ? {} : { defer: defer === 1 }),
+    });
+  }
+  return out;
+}
