@@ -14,13 +14,19 @@
  * the agent's side: acting, batching and the update.
  * `cpuStepsPerSec` divides by this process's CPU time rather than wall time (the machine is shared).
  *
+ * An imitation method (`scale-il`, `crossattn-il`) trains DAgger on the simulator's env with
+ * `@scale/env`'s rollout expert over sjf, eft and mct (4 envs x 16 labelled steps, 4 gradient steps
+ * per epoch) and prints `dagger-train`: env steps per second, the expert's labels per second of its
+ * own time, and the share of the run's time the expert took. `--epochs 44` covers about one 100 s
+ * training episode per env (a label's cost falls as its episode nears its end).
+ *
  * `--runs R` (R > 1) trains R independent runs at once, one process each (how `scale reproduce` uses
  * the cores: a run per worker), and also prints their summed steps/s as `ppo-train-parallel`.
  */
 import { spawn } from 'node:child_process';
-import { VectorEnv } from '@scale/env';
+import { type Observation, RolloutExpert, VectorEnv } from '@scale/env';
 import { useBackend } from '@scale/model';
-import { PPO, type VecEnvLike, resolveMethod } from '../src/index.js';
+import { DAgger, PPO, type VecEnvLike, resolveMethod } from '../src/index.js';
 import { PairBanditVecEnv } from '../src/internal/pair-bandit-env.js';
 
 /**
@@ -64,6 +70,36 @@ if (runs > 1) {
 const backend = await useBackend(flag('--backend', 'wasm'));
 const nodes = 16;
 const method = resolveMethod(flag('--method', 'scale'));
+if (method.agent === 'dagger') {
+  const vector = new VectorEnv(4, { nodes, invalidAction: 'mask', ...method.env });
+  const expert = new RolloutExpert({ bases: ['sjf', 'eft', 'mct'] });
+  const agent = new DAgger(vector, method, { seed: 42, mask: true, expert: { label: (i, obs) => expert.label(vector.envs[i] as VectorEnv['envs'][number], obs as Observation) } });
+  await agent.learn({ epochs: 1 }); // JIT and wasm warm-up
+  const start = performance.now();
+  const stepsBefore = agent.globalStep;
+  let labels = 0;
+  let expertSeconds = 0;
+  const record = (m: { readonly [key: string]: unknown }): void => {
+    labels += m.labels as number;
+    expertSeconds += (m.labels as number) / (m.labelsPerSec as number);
+  };
+  await agent.learn({ epochs: epochs + 1, callbacks: [{ onEpoch: (m) => void record(m) }] });
+  const seconds = (performance.now() - start) / 1000;
+  console.log(
+    JSON.stringify({
+      what: 'dagger-train',
+      method: flag('--method', 'scale-il'),
+      backend,
+      N: nodes,
+      epochs,
+      stepsPerSec: Math.round((agent.globalStep - stepsBefore) / seconds),
+      labelsPerSec: Math.round(labels / expertSeconds),
+      expertShare: Number((expertSeconds / seconds).toFixed(2)),
+    }),
+  );
+  agent.dispose();
+  process.exit(0);
+}
 const taskAndServer = method.env?.actions === 'task-and-server';
 const candidates = Number(flag('--candidates', String(method.env?.candidates ?? 8)));
 const synthetic = taskAndServer && flag('--env', 'vector') === 'synthetic';
