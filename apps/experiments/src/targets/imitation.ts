@@ -2,7 +2,7 @@ import { CONFIRMATION_SEED_BASE, HEURISTIC_SUITE, type JobPlan, PAPER_REGIME, ty
 import { comparison, comparisonColumns, type ComparisonOptions, protocolNote, QUESTION_MARGIN_FRACTION, type TableContext, VERDICT_NOTE } from '../results.js';
 import type { Claim, Row, Table } from '../table.js';
 import { defineTarget } from '../target.js';
-import { GOAL_FRACTION, LOOKAHEAD, type SrrPair, srrClaim } from './beyond.js';
+import { BEYOND_NODES, GOAL_FRACTION, LOOKAHEAD, type SrrPair, srrClaim } from './beyond.js';
 import { EXPLORE_REGIMES, OBJECTIVE_INVALID_ACTION } from './explore.js';
 
 /**
@@ -26,11 +26,15 @@ function regime(id: string): Regime {
  * no table uses).
  */
 export const IMITATION_REGIMES: readonly Regime[] = [PAPER_REGIME, regime('speed-8x')];
-/** Training's N and one zero-shot size (`--quick`: 16 only). */
+/**
+ * Training's N and one zero-shot size; the paper regime also at `beyond`'s other sizes (32, 256 and
+ * 1,024), added after the first two seeds' rows at N = 16 and 48 had been seen (`--quick`: 16 only).
+ */
 export const IMITATION_NODES = [16, 48] as const;
 
-function nodesOf(budget: { quick: boolean }): readonly number[] {
-  return budget.quick ? [16] : IMITATION_NODES;
+function nodesOf(budget: { quick: boolean }, r: Regime): readonly number[] {
+  if (budget.quick) return [16];
+  return r.id === PAPER_REGIME.id ? BEYOND_NODES : IMITATION_NODES;
 }
 
 /** The evaluation set: `beyond`'s own for the regime (same env, same fresh seeds), so the heuristics, the bound and the rollout are shared. */
@@ -44,7 +48,7 @@ export function imitationTable(context: TableContext): Table {
   const rows: Row[] = [];
   const claims: Claim[] = [];
   for (const r of IMITATION_REGIMES) {
-    for (const nodes of nodesOf(context.budget)) {
+    for (const nodes of nodesOf(context.budget, r)) {
       const label = `${r.label}, N=${nodes}${nodes === 16 ? '' : ' (zero-shot)'}`;
       const { cells, claims: rowClaims } = comparison(context, setOf(r), nodes, HEURISTIC_SUITE, label, OPTIONS);
       rows.push({ label, source: 'ours', over: 'seeds and episodes', cells });
@@ -56,7 +60,7 @@ export function imitationTable(context: TableContext): Table {
     title: 'Imitating the clairvoyant rollout: DAgger-trained policies against the heuristic suite, the rollout and the bound, mean response time (s)',
     notes: [
       protocolNote(context, 'confirmation'),
-      `CONFIRMATION PHASE (no exploration phase of its own; see the regimes' note). scale-il and crossattn-il are the networks of scale-rt and crossattn-rt (cross-attention, SRR on and off; queue-aware features, 4 candidate tasks on any server, and defer; invalid actions masked) trained at N=16 by DAgger (Ross et al., 2011) to imitate "${LOOKAHEAD.policy} (clairvoyant)": at every state the learner's own policy reaches, the rollout expert tries each candidate task on each server class, and waiting, on copies of the episode finished by sjf, eft and mct, and every action as good as the best is a correct answer (set cross-entropy). The expert sees the episode's future; the learner sees only the observation, so it can schedule online. The reward is not used. Read out greedily. They run on \`beyond\`'s evaluation sets (the same episodes, heuristics, bound and rollout column).`,
+      `CONFIRMATION PHASE (no exploration phase of its own; see the regimes' note). scale-il and crossattn-il are the networks of scale-rt and crossattn-rt (cross-attention, SRR on and off; queue-aware features, 4 candidate tasks on any server, and defer; invalid actions masked) trained at N=16 by DAgger (Ross et al., 2011) to imitate "${LOOKAHEAD.policy} (clairvoyant)": at every state the learner's own policy reaches, the rollout expert tries each candidate task on each server class, and waiting, on copies of the episode finished by sjf, eft and mct, and every action as good as the best is a correct answer (set cross-entropy). The expert sees the episode's future; the learner sees only the observation, so it can schedule online. The reward is not used. Read out greedily. They run on \`beyond\`'s evaluation sets (the same episodes, heuristics, bound and rollout column), at N=16 and zero-shot at 48, and in the paper regime also at 32, 256 and 1,024 (as \`beyond\`); those three sizes were added after the first two seeds' rows at N=16 and 48 had been seen.`,
       `Regimes: the paper's, and the large tier 8x the small, the one setting where the rollout reaches the goal's ${100 * GOAL_FRACTION}% over the best heuristic; both chosen after seeing \`beyond\`'s rollout column, and after an informal one-seed DAgger probe in the 8x setting on other evaluation seeds.`,
       `Two questions per method and row: "beats the best heuristic" (margin ${100 * QUESTION_MARGIN_FRACTION}% of its mean) and "at least ${100 * GOAL_FRACTION}% faster than the best heuristic" (the goal); and per row, whether SRR lowers the response time (scale-il against crossattn-il). The best heuristic is the one with the lowest mean in the row, picked on the same episodes (the pick is not part of the bootstrap).`,
       VERDICT_NOTE,
@@ -70,7 +74,7 @@ export function imitationTable(context: TableContext): Table {
 function planImitation(plan: JobPlan): void {
   const { budget } = plan.options;
   for (const r of IMITATION_REGIMES) {
-    plan.compare({ regime: r, methods: IMITATION_METHODS, heuristics: HEURISTIC_SUITE, nodes: nodesOf(budget), evaluationSet: setOf(r), seedBase: CONFIRMATION_SEED_BASE, invalidAction: OBJECTIVE_INVALID_ACTION, lookahead: LOOKAHEAD });
+    plan.compare({ regime: r, methods: IMITATION_METHODS, heuristics: HEURISTIC_SUITE, nodes: nodesOf(budget, r), evaluationSet: setOf(r), seedBase: CONFIRMATION_SEED_BASE, invalidAction: OBJECTIVE_INVALID_ACTION, lookahead: LOOKAHEAD });
   }
 }
 
