@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Agent, type Callback, DAgger, DaggerConfigSchema, DQN, type EpochMetrics, type Method, PPO, recoverCheckpoint, SAC } from '@scale/agents';
-import { type Observation, RolloutExpert, VectorEnv } from '@scale/env';
+import { RolloutExpert, VectorEnv } from '@scale/env';
 import { saveNetwork, useBackend } from '@scale/model';
 import { parseConfig } from '@scale/workload';
 import { NothingToResumeError, ResumeMismatchError, RunExistsError } from './errors.js';
@@ -23,7 +23,7 @@ export function makeAgent(config: TrainConfig & { resolvedMethod: Method }): Age
     // The clairvoyant rollout labels each env's pending decision on that env's own episode.
     const dagger = parseConfig(DaggerConfigSchema, config.dagger ?? {}, 'dagger');
     const expert = new RolloutExpert({ bases: dagger.bases, field: 'dagger.bases' });
-    return new DAgger(env, method, { ...common, config: dagger, expert: { label: (i, obs) => expert.label(env.envs[i] as VectorEnv['envs'][number], obs as Observation) } });
+    return new DAgger(env, method, { ...common, config: dagger, expert: expert.forEnvs(env) });
   }
   return new SAC(env, method, { ...common, config: config.sac });
 }

@@ -24,7 +24,7 @@
  * the cores: a run per worker), and also prints their summed steps/s as `ppo-train-parallel`.
  */
 import { spawn } from 'node:child_process';
-import { type Observation, RolloutExpert, VectorEnv } from '@scale/env';
+import { RolloutExpert, VectorEnv } from '@scale/env';
 import { useBackend } from '@scale/model';
 import { DAgger, PPO, type VecEnvLike, resolveMethod } from '../src/index.js';
 import { PairBanditVecEnv } from '../src/internal/pair-bandit-env.js';
@@ -73,7 +73,7 @@ const method = resolveMethod(flag('--method', 'scale'));
 if (method.agent === 'dagger') {
   const vector = new VectorEnv(4, { nodes, invalidAction: 'mask', ...method.env });
   const expert = new RolloutExpert({ bases: ['sjf', 'eft', 'mct'] });
-  const agent = new DAgger(vector, method, { seed: 42, mask: true, expert: { label: (i, obs) => expert.label(vector.envs[i] as VectorEnv['envs'][number], obs as Observation) } });
+  const agent = new DAgger(vector, method, { seed: 42, mask: true, expert: expert.forEnvs(vector) });
   await agent.learn({ epochs: 1 }); // JIT and wasm warm-up
   const start = performance.now();
   const stepsBefore = agent.globalStep;

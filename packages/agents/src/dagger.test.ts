@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type EnvConfigInput, type Observation, RolloutExpert, VectorEnv } from '@scale/env';
+import { type EnvConfigInput, RolloutExpert, VectorEnv } from '@scale/env';
 import { type ObservationLike, useBackend } from '@scale/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAgger, type DaggerConfigInput } from './dagger.js';
@@ -81,7 +81,7 @@ describe('DAgger', () => {
       mask: true,
       config: { stepsPerEnv: 8, batchSize: 16, gradientSteps: 2, expertFraction: 0.5 },
       model: { servers: 4 },
-      expert: { label: (i, obs) => expert.label(env.envs[i] as VectorEnv['envs'][number], obs as Observation) },
+      expert: expert.forEnvs(env),
     });
   }
 

@@ -59,6 +59,14 @@ export class RolloutExpert {
     this.bases = options.bases.map((name) => () => makePolicy(name));
   }
 
+  /**
+   * The expert behind a vector env (what `@scale/agents`' DAgger takes as its `expert`): `label(i, obs)`
+   * labels env i's pending decision, `obs` being its current observation.
+   */
+  forEnvs(vector: { readonly envs: readonly SchedulingEnv[] }): { label(env: number, obs: Observation): ExpertLabel } {
+    return { label: (i, obs) => this.label(vector.envs[i] as SchedulingEnv, obs) };
+  }
+
   /** The label of `env`'s pending decision; `obs` is the observation `env` gave for it (its last). */
   label(env: SchedulingEnv, obs: Observation): ExpertLabel {
     const sim = env.simulation;

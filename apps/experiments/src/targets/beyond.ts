@@ -5,7 +5,7 @@ import { comparison, comparisonColumns, type ComparisonOptions, meanOf, pairedEf
 import { probabilityOfImprovement, type SeedEpisodeValues } from '../statistics.js';
 import { bootstrapClaim, type Claim, type Row, type Table } from '../table.js';
 import { defineTarget } from '../target.js';
-import { EXPLORE_REGIMES, OBJECTIVE_INVALID_ACTION, OBJECTIVE_METHODS, OBJECTIVE_READOUTS } from './explore.js';
+import { exploreRegime, OBJECTIVE_INVALID_ACTION, OBJECTIVE_METHODS, OBJECTIVE_READOUTS } from './explore.js';
 import { REAL_HORIZON } from './real.js';
 
 /** The goal the search is after (issue 15): a learned policy at least 10% faster than the best heuristic. */
@@ -42,11 +42,7 @@ function shiftNodesOf(budget: { quick: boolean }): readonly number[] {
  * shorter credit horizon (a PPO setting in the paper regime).
  */
 const PICKED_IDS = ['load-1.25', 'delays-start', 'speed-8x', 'failures', 'dag-wide', 'horizon-short'] as const;
-export const PICKED_REGIMES: readonly Regime[] = PICKED_IDS.map((id) => {
-  const regime = EXPLORE_REGIMES.find((r) => r.id === id);
-  if (regime === undefined) throw new Error(`PICKED_REGIMES: no exploration regime ${id}`);
-  return regime;
-});
+export const PICKED_REGIMES: readonly Regime[] = PICKED_IDS.map(exploreRegime);
 
 /** The paper's tiers' compute per server on average (2:5:1 tiers of speed 1, 2 and 4): 2. */
 const PAPER_MEAN_COMPUTE = 2;
@@ -104,7 +100,8 @@ export const LOOKAHEAD: Lookahead = { policy: 'rollout-sjf+eft+mct', nodes: [16]
 
 const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_READOUTS, headroom: true, deferrals: true, goalFraction: GOAL_FRACTION, lookahead: LOOKAHEAD };
 
-function nodesOf(context: { budget: { quick: boolean } }, regime: Regime = PAPER_REGIME): readonly number[] {
+/** A confirmation regime's cluster sizes: the paper regime's up to 1,024, the picked ones' up to 48. */
+export function nodesOf(context: { budget: { quick: boolean } }, regime: Regime = PAPER_REGIME): readonly number[] {
   if (context.budget.quick) return QUICK_NODES;
   return regime.id === PAPER_REGIME.id ? BEYOND_NODES : PICKED_NODES;
 }
@@ -118,13 +115,14 @@ function notes(context: TableContext, what: string): string[] {
   ];
 }
 
-function rowsFor(context: TableContext, sets: readonly { set: string; nodes: number; label: string }[]): { rows: Row[]; claims: Claim[] } {
+/** A comparison row per evaluation set and N, with its questions and the SRR question of `pair`. */
+export function rowsFor(context: TableContext, sets: readonly { set: string; nodes: number; label: string }[], options: ComparisonOptions = OPTIONS, pair?: SrrPair): { rows: Row[]; claims: Claim[] } {
   const rows: Row[] = [];
   const claims: Claim[] = [];
   for (const { set, nodes, label } of sets) {
-    const { cells, claims: rowClaims } = comparison(context, set, nodes, HEURISTIC_SUITE, label, OPTIONS);
+    const { cells, claims: rowClaims } = comparison(context, set, nodes, HEURISTIC_SUITE, label, options);
     rows.push({ label, source: 'ours', over: 'seeds and episodes', cells });
-    claims.push(...rowClaims, srrClaim(context, set, nodes, label));
+    claims.push(...rowClaims, srrClaim(context, set, nodes, label, pair));
   }
   return { rows, claims };
 }

@@ -73,6 +73,13 @@ export const EXPLORE_REGIMES: readonly Regime[] = [
   },
 ];
 
+/** The exploration regime `id` (what confirmation targets pick from); a missing id is a programming error. */
+export function exploreRegime(id: string): Regime {
+  const regime = EXPLORE_REGIMES.find((r) => r.id === id);
+  if (regime === undefined) throw new Error(`no exploration regime ${id}`);
+  return regime;
+}
+
 const OPTIONS: ComparisonOptions = { methods: OBJECTIVE_READOUTS, headroom: true, deferrals: true };
 
 /** The rule exploration uses to pick regimes for confirmation, fixed before its results were seen. */

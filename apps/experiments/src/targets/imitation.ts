@@ -1,9 +1,9 @@
 import { CONFIRMATION_SEED_BASE, HEURISTIC_SUITE, type JobPlan, PAPER_REGIME, type Regime } from '../plan.js';
-import { comparison, comparisonColumns, type ComparisonOptions, protocolNote, QUESTION_MARGIN_FRACTION, type TableContext, VERDICT_NOTE } from '../results.js';
-import type { Claim, Row, Table } from '../table.js';
+import { comparisonColumns, type ComparisonOptions, protocolNote, QUESTION_MARGIN_FRACTION, type TableContext, VERDICT_NOTE } from '../results.js';
+import type { Table } from '../table.js';
 import { defineTarget } from '../target.js';
-import { BEYOND_NODES, GOAL_FRACTION, LOOKAHEAD, type SrrPair, srrClaim } from './beyond.js';
-import { EXPLORE_REGIMES, OBJECTIVE_INVALID_ACTION } from './explore.js';
+import { GOAL_FRACTION, LOOKAHEAD, nodesOf as beyondNodesOf, rowsFor, type SrrPair } from './beyond.js';
+import { exploreRegime, OBJECTIVE_INVALID_ACTION } from './explore.js';
 
 /**
  * SCALE's and CrossAttn's networks in the objective-reward methods' observation and action space,
@@ -13,28 +13,20 @@ export const IMITATION_METHODS = ['scale-il', 'crossattn-il'] as const;
 
 const IMITATION_SRR: SrrPair = { methods: [IMITATION_METHODS[0], IMITATION_METHODS[1]], what: 'the imitation method' };
 
-function regime(id: string): Regime {
-  const found = EXPLORE_REGIMES.find((r) => r.id === id);
-  if (found === undefined) throw new Error(`imitation: no exploration regime ${id}`);
-  return found;
-}
-
 /**
  * The paper regime, and the large tier 8x the small: the one setting where `beyond`'s clairvoyant
  * rollout column reaches the goal's 10% over the best heuristic. Chosen after seeing that column, and
  * after an informal one-seed DAgger probe in the 8x setting (on evaluation seeds 3,000,000 + e, which
  * no table uses).
  */
-export const IMITATION_REGIMES: readonly Regime[] = [PAPER_REGIME, regime('speed-8x')];
+export const IMITATION_REGIMES: readonly Regime[] = [PAPER_REGIME, exploreRegime('speed-8x')];
 /**
- * Training's N and one zero-shot size; the paper regime also at `beyond`'s other sizes (32, 256 and
- * 1,024), added after the first two seeds' rows at N = 16 and 48 had been seen (`--quick`: 16 only).
+ * `beyond`'s sizes for the regime (the paper regime's up to 1,024, the 8x setting's 16 and 48; the
+ * sizes above 48 added after the first two seeds' rows at N = 16 and 48 had been seen); `--quick`:
+ * 16 only (a DAgger run's labels cost ~10 ms each).
  */
-export const IMITATION_NODES = [16, 48] as const;
-
 function nodesOf(budget: { quick: boolean }, r: Regime): readonly number[] {
-  if (budget.quick) return [16];
-  return r.id === PAPER_REGIME.id ? BEYOND_NODES : IMITATION_NODES;
+  return budget.quick ? [16] : beyondNodesOf({ budget }, r);
 }
 
 /** The evaluation set: `beyond`'s own for the regime (same env, same fresh seeds), so the heuristics, the bound and the rollout are shared. */
@@ -45,16 +37,12 @@ function setOf(r: Regime): string {
 const OPTIONS: ComparisonOptions = { methods: IMITATION_METHODS, headroom: true, deferrals: true, goalFraction: GOAL_FRACTION, lookahead: LOOKAHEAD };
 
 export function imitationTable(context: TableContext): Table {
-  const rows: Row[] = [];
-  const claims: Claim[] = [];
-  for (const r of IMITATION_REGIMES) {
-    for (const nodes of nodesOf(context.budget, r)) {
-      const label = `${r.label}, N=${nodes}${nodes === 16 ? '' : ' (zero-shot)'}`;
-      const { cells, claims: rowClaims } = comparison(context, setOf(r), nodes, HEURISTIC_SUITE, label, OPTIONS);
-      rows.push({ label, source: 'ours', over: 'seeds and episodes', cells });
-      claims.push(...rowClaims, srrClaim(context, setOf(r), nodes, label, IMITATION_SRR));
-    }
-  }
+  const { rows, claims } = rowsFor(
+    context,
+    IMITATION_REGIMES.flatMap((r) => nodesOf(context.budget, r).map((nodes) => ({ set: setOf(r), nodes, label: `${r.label}, N=${nodes}${nodes === 16 ? '' : ' (zero-shot)'}` }))),
+    OPTIONS,
+    IMITATION_SRR,
+  );
   return {
     id: 'imitation',
     title: 'Imitating the clairvoyant rollout: DAgger-trained policies against the heuristic suite, the rollout and the bound, mean response time (s)',
