@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FULL_BUDGET, type Job, QUICK_BUDGET, resolveBudget, HEURISTIC_SUITE } from './plan.js';
+import { FULL_BUDGET, type Job, JobPlan, QUICK_BUDGET, resolveBudget, HEURISTIC_SUITE } from './plan.js';
 import { expandTargets, planJobs } from './targets.js';
 import { REGIMES } from './targets/regimes.js';
 import { TABLE4_NODES } from './targets/table4.js';
@@ -71,6 +71,30 @@ describe('planJobs', () => {
       const env = job.kind === 'train' ? job.config.env : job.env;
       expect(env).toMatchObject({ horizon: QUICK_BUDGET.horizon });
     }
+  });
+
+  it("a regime's own servers follow N: every job with explicit servers has as many as its N", () => {
+    const jobs = planJobs({ ...options, targets: ['beyond', 'imitation'], workload: 'wfformat:data' });
+    const withServers = jobs.map((j) => (j.kind === 'train' ? { nodes: j.config.nodes, env: j.config.env } : { nodes: j.nodes, env: j.env })).filter((j) => j.env?.servers !== undefined);
+    expect(withServers.length).toBeGreaterThan(0);
+    for (const job of withServers) expect(job.env?.servers).toHaveLength(job.nodes as number);
+    // The large tier 8x the small: the paper's 2:5:1 counts at every N, the large at compute 8.
+    const at = (nodes: number) => evaluations(jobs).find((j) => j.kind === 'evaluate' && j.file === `evaluations/beyond-speed-8x/eft-n${nodes}.json`);
+    const tiers = (nodes: number) => {
+      const job = at(nodes);
+      const servers = job?.kind === 'evaluate' ? (job.env.servers ?? []) : [];
+      return ['small', 'medium', 'large'].map((tier) => [tier, servers.filter((s) => s.tier === tier).length, ...new Set(servers.filter((s) => s.tier === tier).map((s) => s.compute))]);
+    };
+    expect(tiers(16)).toEqual([['small', 4, 1], ['medium', 10, 2], ['large', 2, 8]]);
+    expect(tiers(48)).toEqual([['small', 12, 1], ['medium', 30, 2], ['large', 6, 8]]);
+  });
+
+  it('a fixed server list evaluated at another N is an error naming the job, not a silent run at the list\'s size', () => {
+    const servers = Array.from({ length: 16 }, (_, id) => ({ id, tier: 'medium', compute: 2, memory: 32, idlePower: 50, busyPower: 200 }));
+    const plan = new JobPlan(options);
+    const regime = { id: 'fixed', label: 'fixed', env: { servers } };
+    expect(() => plan.compare({ regime, methods: [], heuristics: ['eft'], nodes: [16] })).not.toThrow();
+    expect(() => plan.compare({ regime, methods: [], heuristics: ['eft'], nodes: [48] })).toThrow(/^evaluations\/fixed\/eft-n48\.json: env\.servers: expected 48 servers \(the job's N\), received 16$/);
   });
 
   it('real needs a workload', () => {

@@ -1,4 +1,5 @@
 import { POLICY_NAMES } from '@scale/sim';
+import { ConfigError } from '@scale/workload';
 import { join } from 'node:path';
 import type { EnvConfigInput } from '@scale/env';
 import type { TrainConfigInput } from './train-config.js';
@@ -21,6 +22,12 @@ export interface Regime {
   readonly id: string;
   readonly label: string;
   readonly env: JobEnv;
+  /**
+   * The regime's own servers at cluster size N (absent: the paper's 2:5:1 preset at N). A function of
+   * N, not a list in `env`: a fixed list would be one size only, and the sim takes explicit servers
+   * over `nodes`, so the evaluations at other N would run the training size under another label.
+   */
+  readonly cluster?: (nodes: number) => NonNullable<JobEnv['servers']>;
   /** PPO settings the runs of this regime train with (a setting probe of the exploration); absent = the defaults. */
   readonly ppo?: NonNullable<TrainConfigInput['ppo']>;
 }
@@ -50,6 +57,9 @@ export function resolveBudget(quick: boolean, epochs?: number, episodes?: number
   const withEpisodes = episodes === undefined ? base : { ...base, episodes, largeEpisodes: Math.min(base.largeEpisodes, episodes) };
   return epochs === undefined ? withEpisodes : { ...withEpisodes, epochs };
 }
+
+/** Every run trains at the paper's N = 16; the other sizes are zero-shot. */
+export const TRAINING_NODES = 16;
 
 /** Training seeds: the paper's 42, then 43, 44, ... */
 export function seedList(count: number): number[] {
@@ -122,9 +132,14 @@ export function policyKey(policy: EvaluatedPolicy): string {
   return `${policy.mode === 'sample' ? sampledReadout(policy.method) : policy.method}-seed${policy.seed}`;
 }
 
-/** The env settings of a regime under a budget (what training and evaluation both use). */
-export function regimeEnv(regime: Regime, budget: Budget): JobEnv {
-  return { ...regime.env, ...(budget.horizon === null ? {} : { horizon: budget.horizon }) };
+/** The env settings of a regime at N under a budget (what training and evaluation both use). */
+export function regimeEnv(regime: Regime, budget: Budget, nodes: number): JobEnv {
+  return { ...(regime.cluster === undefined ? {} : { servers: regime.cluster(nodes) }), ...regime.env, ...(budget.horizon === null ? {} : { horizon: budget.horizon }) };
+}
+
+/** Explicit servers must be the job's N: the sim would take them over `nodes` without a word. */
+function checkServers(env: JobEnv, nodes: number, field: string): void {
+  if (env.servers !== undefined && env.servers.length !== nodes) throw new ConfigError(`${field}.servers`, `${nodes} servers (the job's N)`, env.servers.length);
 }
 
 /** What every target plans with: the seeds, the budget, the backend and the real workflows (if given). */
@@ -179,9 +194,9 @@ export class JobPlan {
 
   /** Trains the methods in a regime and evaluates them and the heuristics at the given N on the regime's env. */
   compare(comparison: Comparison): void {
-    const env = { ...regimeEnv(comparison.regime, this.options.budget), ...(comparison.evaluationEnv ?? {}) };
     const set = comparison.evaluationSet ?? comparison.regime.id;
     for (const nodes of comparison.nodes) {
+      const env = { ...regimeEnv(comparison.regime, this.options.budget, nodes), ...(comparison.evaluationEnv ?? {}) };
       const seedBase = comparison.seedBase;
       for (const heuristic of comparison.heuristics) this.evaluate({ set, policy: { heuristic }, env, nodes, after: [], seedBase });
       const lookahead = comparison.lookahead;
@@ -208,6 +223,8 @@ export class JobPlan {
   private train(regime: Regime, method: string, seed: number, invalidAction: 'penalize' | 'mask' | undefined): TrainJob {
     const { budget, backend } = this.options;
     const dir = runDir(regime.id, method, seed);
+    const env = regimeEnv(regime, budget, TRAINING_NODES);
+    checkServers(env, TRAINING_NODES, 'env');
     const job: TrainJob = {
       kind: 'train',
       id: `train:${dir}`,
@@ -215,11 +232,11 @@ export class JobPlan {
       label: `train ${method} seed ${seed}${regime.id === 'paper' ? '' : ` (${regime.id})`}`,
       config: {
         method,
-        nodes: 16,
+        nodes: TRAINING_NODES,
         seed,
         epochs: budget.epochs,
         backend: backend as TrainConfigInput['backend'],
-        env: regimeEnv(regime, budget),
+        env,
         ...(invalidAction === undefined ? {} : { invalidAction }),
         ...(regime.ppo === undefined ? {} : { ppo: regime.ppo }),
       },
@@ -231,6 +248,7 @@ export class JobPlan {
   private evaluate(args: { set: string; policy: EvaluatedPolicy; env: JobEnv; nodes: number; after: readonly string[]; seedBase: number | undefined }): void {
     const key = policyKey(args.policy);
     const file = evaluationFile(args.set, key, args.nodes);
+    checkServers(args.env, args.nodes, `${file}: env`);
     this.add({
       kind: 'evaluate',
       id: `evaluate:${file}`,
