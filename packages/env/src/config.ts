@@ -1,5 +1,5 @@
 import { SimConfigSchema } from '@scale/sim';
-import { MAX_SERVERS, parseConfig } from '@scale/workload';
+import { ConfigError, MAX_SERVERS, parseConfig } from '@scale/workload';
 import { z } from 'zod';
 
 /** Paper eq. 2 constants (DESIGN.md section 3); every one configurable. */
@@ -99,5 +99,13 @@ export type EnvConfig = z.output<typeof EnvConfigSchema>;
 export type EnvConfigInput = z.input<typeof EnvConfigSchema>;
 
 export function resolveEnvConfig(input: EnvConfigInput = {}): EnvConfig {
-  return parseConfig(EnvConfigSchema, input, 'config');
+  const config = parseConfig(EnvConfigSchema, input, 'config');
+  if (config.servers === undefined) return config;
+  // Explicit servers fix N (as in `@scale/sim`'s config): `nodes` may repeat it, never contradict it.
+  const count = config.servers.length;
+  const given = input.nodes;
+  if (given !== undefined && (typeof given === 'number' ? given !== count : given.some((n) => n !== count))) {
+    throw new ConfigError('config.nodes', `${count} (the number of servers given) or absent`, given);
+  }
+  return { ...config, nodes: count };
 }

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkTrace, InvalidActionError } from '@scale/sim';
+import { checkTrace, InvalidActionError, makeCluster } from '@scale/sim';
 import { describe, expect, it } from 'vitest';
 import { makeEnv, type StepResult } from './env.js';
 import { envLayout } from './featurizer.js';
@@ -109,6 +109,16 @@ describe('SchedulingEnv', () => {
     a.reset({ seed: 3 });
     b.reset({ seed: 3 });
     for (let i = 0; i < 5; i++) expect(a.reset().info.episodeSeed).toBe(b.reset().info.episodeSeed);
+  });
+
+  it('explicit servers fix N: nodes may repeat their count, never contradict it, and reset options bring their own', () => {
+    const servers = makeCluster({ tiers: [{ tier: 'small', count: 2 }, { tier: 'large', count: 1 }] });
+    const env = makeEnv({ servers, horizon: 5 });
+    expect(env.reset({ seed: 1 }).obs.n).toBe(3);
+    expect(makeEnv({ servers, nodes: [3, 3], horizon: 5 }).reset({ seed: 1 }).obs.n).toBe(3);
+    expect(() => makeEnv({ servers, nodes: [3, 48] })).toThrow(/^config\.nodes: expected 3 \(the number of servers given\) or absent, received \[3,48\]$/);
+    expect(env.reset({ seed: 1, options: { servers: makeCluster({ nodes: 5 }) } }).obs.n).toBe(5);
+    expect(() => env.reset({ seed: 1, options: { nodes: 48 } })).toThrow(/^config\.nodes: expected 3/);
   });
 
   it('names a bad config field', () => {

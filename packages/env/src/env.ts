@@ -121,7 +121,9 @@ export class SchedulingEnv {
         if (key in args.options) throw new ConfigError(`options.${key}`, 'no per-reset value (set it in the env config)', args.options[key]);
       }
     }
-    const config = args.options === undefined ? this.config : resolveEnvConfig({ ...this.config, ...args.options } as EnvConfigInput);
+    // New servers in the options bring their own N (the env's resolved one belongs to its own servers).
+    const base = args.options?.servers !== undefined && args.options.nodes === undefined ? { ...this.config, nodes: undefined } : this.config;
+    const config = args.options === undefined ? this.config : resolveEnvConfig({ ...base, ...args.options } as EnvConfigInput);
     const {
       nodes,
       reward: _reward,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeCluster, paperTierCounts } from './cluster.js';
+import { createSimulation, resolveSimConfig } from './setup.js';
 
 describe('cluster presets', () => {
   it("matches the paper's Table 1 at N = 16, 32, 48", () => {
@@ -28,6 +29,15 @@ describe('cluster presets', () => {
         expect([...tiers].sort((a, b) => ['small', 'medium', 'large'].indexOf(a) - ['small', 'medium', 'large'].indexOf(b))).toEqual(tiers);
       }),
     );
+  });
+
+  it('explicit servers fix N: nodes may repeat their count, never contradict it', () => {
+    const servers = makeCluster({ tiers: [{ tier: 'small', count: 2 }, { tier: 'large', count: 1 }] });
+    expect(resolveSimConfig({ servers }).nodes).toBe(3);
+    expect(createSimulation({ servers, horizon: 5 }).serverCount).toBe(3);
+    expect(createSimulation({ servers, nodes: 3, horizon: 5 }).serverCount).toBe(3);
+    // Before, the servers won over nodes without a word: an evaluation "at N = 48" ran these 3.
+    expect(() => createSimulation({ servers, nodes: 48 })).toThrow(/^config\.nodes: expected 3 \(the number of servers given\) or absent, received 48$/);
   });
 
   it('accepts explicit tier counts and custom tiers, and names bad fields', () => {

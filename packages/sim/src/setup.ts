@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   GeneratorParamsSchema,
   MAX_SERVERS,
   meanWorkflowCompute,
@@ -24,7 +25,7 @@ import { readScenarioFile } from './trace.js';
  */
 export const SimConfigSchema = z
   .object({
-    nodes: z.number().int().min(1).max(MAX_SERVERS).default(16).describe("cluster size N, the paper's 2:5:1 tiers (ignored with scenario or servers)"),
+    nodes: z.number().int().min(1).max(MAX_SERVERS).default(16).describe("cluster size N, the paper's 2:5:1 tiers (with servers: their count, or absent; ignored with scenario)"),
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).describe('seed of the workload, the failure process and the random policy'),
     workload: z
       .union([z.literal('paper'), z.string().regex(/^wfformat:.+/, 'paper or wfformat:PATH')])
@@ -52,7 +53,13 @@ export type SimConfig = z.output<typeof SimConfigSchema>;
 export type SimConfigInput = z.input<typeof SimConfigSchema>;
 
 export function resolveSimConfig(input: SimConfigInput = {}): SimConfig {
-  return parseConfig(SimConfigSchema, input, 'config');
+  const config = parseConfig(SimConfigSchema, input, 'config');
+  if (config.servers === undefined) return config;
+  // Explicit servers fix N: `nodes` may repeat it, never contradict it (the servers would win without a
+  // word), and the resolved config says the N the run has.
+  const count = config.servers.length;
+  if (input.nodes !== undefined && input.nodes !== count) throw new ConfigError('config.nodes', `${count} (the number of servers given) or absent`, input.nodes);
+  return { ...config, nodes: count };
 }
 
 const poolCache = new Map<string, WorkflowShape[]>();
