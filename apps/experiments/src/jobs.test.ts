@@ -28,6 +28,20 @@ describe('jobFinished', () => {
     await expect(jobFinished(outDir, job)).rejects.toBeInstanceOf(StaleResultError);
   });
 
+  it('stored settings match the plan as data: another key order is the same job, another value is stale', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'scale-jobs-'));
+    directories.push(outDir);
+    const [job] = planJobs({ targets: ['explore'], seeds: [42], budget: FULL_BUDGET, backend: 'wasm', workload: null }).filter((j) => j.kind === 'evaluate' && j.id.includes('speed-8x'));
+    if (job === undefined || job.kind !== 'evaluate' || job.env.servers === undefined) throw new Error('no speed-8x evaluation with its own servers planned');
+    // Each server's keys reversed (how the 8x regime's stored results list them), the values unchanged.
+    const reordered = job.env.servers.map((server) => Object.fromEntries(Object.entries(server).reverse()));
+    await writeJsonAtomic(join(outDir, job.file), { job: { ...job, env: { ...job.env, servers: reordered } }, summary: {}, features: null, wallSeconds: 1 });
+    expect(await jobFinished(outDir, job)).toBe(true);
+    const slower = job.env.servers.map((server) => (server.tier === 'large' ? { ...server, compute: 4 } : server));
+    await writeJsonAtomic(join(outDir, job.file), { job: { ...job, env: { ...job.env, servers: slower } }, summary: {}, features: null, wallSeconds: 1 });
+    await expect(jobFinished(outDir, job)).rejects.toBeInstanceOf(StaleResultError);
+  });
+
   it('a training run is stale when its preset now resolves to another method (a changed preset, not only a changed config)', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'scale-jobs-'));
     directories.push(outDir);

@@ -5,6 +5,7 @@ import { loadNetwork } from '@scale/model';
 import { Rng } from '@scale/workload';
 import { type FeatureStatistics, featureStatistics } from '@scale/srr';
 import { RunRecordError, StaleResultError } from './errors.js';
+import { sameJson } from './internal/same-json.js';
 import { type EvaluationSummary, evaluateChooser, evaluateHeuristic } from './evaluate.js';
 import { type EvaluateJob, type Job, policyKey, type TrainJob } from './plan.js';
 import { RUN_RECORD_FILE, type RunRecord, readRunRecord } from './run-record.js';
@@ -84,16 +85,16 @@ export async function trainingFinished(outDir: string, job: TrainJob): Promise<b
   }
   if (record === null) return false;
   const { resolvedMethod, ...planned } = resolveTrainConfig(job.config);
-  if (JSON.stringify(record.config) !== JSON.stringify(planned) && JSON.stringify(resolvedAgain(record.config)) !== JSON.stringify(resolvedAgain(planned))) throw new StaleResultError(dir);
+  if (!sameJson(record.config, planned) && !sameJson(resolvedAgain(record.config), resolvedAgain(planned))) throw new StaleResultError(dir);
   // A preset names a method whose definition can change (e.g. scale-rt gaining return normalization):
   // a run of the old definition is not a run of this one.
-  if (JSON.stringify(record.method) !== JSON.stringify(resolvedMethod)) throw new StaleResultError(dir);
+  if (!sameJson(record.method, resolvedMethod)) throw new StaleResultError(dir);
   return record.epochsDone !== undefined && record.epochsDone === record.config.epochs;
 }
 
 /** What identifies an evaluation's settings (the label and dependencies may change without changing the result). */
-function evaluationSettings(job: EvaluateJob): string {
-  return JSON.stringify({ policy: job.policy, env: job.env, nodes: job.nodes, episodes: job.episodes, features: job.features, ...(job.seedBase === undefined ? {} : { seedBase: job.seedBase }) });
+function evaluationSettings(job: EvaluateJob): unknown {
+  return { policy: job.policy, env: job.env, nodes: job.nodes, episodes: job.episodes, features: job.features, seedBase: job.seedBase };
 }
 
 async function evaluationFinished(outDir: string, job: EvaluateJob): Promise<boolean> {
@@ -105,7 +106,7 @@ async function evaluationFinished(outDir: string, job: EvaluateJob): Promise<boo
     return false;
   }
   const recorded = (JSON.parse(text) as EvaluationRecord).job;
-  if (evaluationSettings(recorded) !== evaluationSettings(job)) throw new StaleResultError(path);
+  if (!sameJson(evaluationSettings(recorded), evaluationSettings(job))) throw new StaleResultError(path);
   return true;
 }
 

@@ -5,6 +5,7 @@ import { RolloutExpert, VectorEnv } from '@scale/env';
 import { saveNetwork, useBackend } from '@scale/model';
 import { parseConfig } from '@scale/workload';
 import { NothingToResumeError, ResumeMismatchError, RunExistsError } from './errors.js';
+import { sameJson } from './internal/same-json.js';
 import { RUN_RECORD_FILE, readRunRecord, writeRunRecord } from './run-record.js';
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './train-config.js';
 
@@ -57,7 +58,7 @@ export async function train(
     const previous = await readRunRecord(outDir);
     const { epochs: _a, ...before } = previous?.config ?? {};
     const { epochs: _b, resolvedMethod: _m, ...now } = config;
-    if (JSON.stringify(before) !== JSON.stringify(now)) throw new ResumeMismatchError(join(outDir, RUN_RECORD_FILE));
+    if (!sameJson(before, now)) throw new ResumeMismatchError(join(outDir, RUN_RECORD_FILE));
   } else if (hasCheckpoint) {
     throw new RunExistsError(outDir);
   }

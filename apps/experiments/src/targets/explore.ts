@@ -29,19 +29,16 @@ const PAPER_COMPUTE_16 = 32;
  * Heterogeneity: the paper's 2:5:1 tier counts at N with the large tier at 8x the small one's speed
  * (the paper's: 4x). The arrival rate grows with the cluster's compute (40 instead of 32 at N = 16,
  * and in the same ratio at every N), so the offered load per unit of compute stays the paper's.
- * (Each server's keys in the order tier, capacity, id: the stored evaluations of this regime were
- * made with it, and a reproduction compares them as text.)
  */
 function fastLargeCluster(nodes: number): NonNullable<JobEnv['servers']> {
   const counts = paperTierCounts(nodes);
-  const servers = makeCluster({
+  return makeCluster({
     tiers: [
       { tier: 'small', count: counts.small },
       { tier: 'medium', count: counts.medium },
       { tier: { ...LARGE, compute: 8 }, count: counts.large },
     ],
   });
-  return servers.map(({ id, tier, ...capacity }) => ({ tier, ...capacity, id }));
 }
 
 /** Tasks per workflow of the paper's generator (uniform 3..8): 5.5 on average. */

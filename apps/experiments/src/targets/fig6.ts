@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { figureSpec, type ReferenceLine, readEpochRecords, renderSvg, trainingCurves } from '../figure.js';
+import { sameJson } from '../internal/same-json.js';
 import { writeJsonAtomic } from '../jobs.js';
 import { PAPER_METHODS, runDir } from '../plan.js';
 import { readRunRecord } from '../run-record.js';
@@ -37,7 +38,7 @@ async function eftReference(context: ReportContext): Promise<{ line: ReferenceLi
     const record = await readRunRecord(join(outDir, runDir('paper', 'scale', seed)));
     if (record === null) continue;
     const env = { ...record.config.env, nodes: record.config.nodes, invalidAction: record.config.invalidAction };
-    const hit = cached.find((c) => c.seed === seed && c.envs === record.config.envs && c.episodesPerEnv === episodesPerEnv && JSON.stringify(c.env) === JSON.stringify(env));
+    const hit = cached.find((c) => c.seed === seed && c.envs === record.config.envs && c.episodesPerEnv === episodesPerEnv && sameJson(c.env, env));
     if (hit !== undefined) {
       entries.push(hit);
       continue;
