@@ -86,6 +86,17 @@ export class ReproductionLockedError extends Error {
 }
 
 /** A finished result in `--out` was made with other settings than the job now planned for it (e.g. after a regime changed). */
+/** A result file under `--out` that does not hold a result record (truncated, edited by hand, another tool's). */
+export class ResultFileError extends Error {
+  override readonly name = 'ResultFileError';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: not an evaluation result (${reason}); delete it to redo it`);
+  }
+}
+
 export class StaleResultError extends Error {
   override readonly name = 'StaleResultError';
   constructor(readonly path: string) {

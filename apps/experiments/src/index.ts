@@ -2,6 +2,7 @@ export {
   NothingToResumeError,
   ReproductionLockedError,
   ReproductionMismatchError,
+  ResultFileError,
   ResumeMismatchError,
   RunExistsError,
   RunRecordError,

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StaleResultError } from './errors.js';
+import { ResultFileError, StaleResultError } from './errors.js';
 import { jobFinished, writeJsonAtomic } from './jobs.js';
 import { FULL_BUDGET } from './plan.js';
 import { writeRunRecord } from './run-record.js';
@@ -40,6 +40,24 @@ describe('jobFinished', () => {
     const slower = job.env.servers.map((server) => (server.tier === 'large' ? { ...server, compute: 4 } : server));
     await writeJsonAtomic(join(outDir, job.file), { job: { ...job, env: { ...job.env, servers: slower } }, summary: {}, features: null, wallSeconds: 1 });
     await expect(jobFinished(outDir, job)).rejects.toBeInstanceOf(StaleResultError);
+  });
+
+  it('an evaluation file that holds no result record is a one-line error naming the file, not a crash', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'scale-jobs-'));
+    directories.push(outDir);
+    const [job] = planJobs({ targets: ['regimes'], seeds: [42], budget: FULL_BUDGET, backend: 'wasm', workload: null }).filter((j) => j.kind === 'evaluate');
+    if (job === undefined || job.kind !== 'evaluate') throw new Error('no evaluation planned');
+    const path = join(outDir, job.file);
+    await mkdir(dirname(path), { recursive: true });
+    for (const text of ['{"job": {"policy"', 'null', '{"summary": {}}']) {
+      await writeFile(path, text);
+      const error = await jobFinished(outDir, job).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ResultFileError);
+      expect((error as ResultFileError).message).toMatch(new RegExp(`^${path}: not an evaluation result \\(.+\\); delete it to redo it$`));
+    }
   });
 
   it('a training run is stale when its preset now resolves to another method (a changed preset, not only a changed config)', async () => {

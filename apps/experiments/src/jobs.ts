@@ -4,7 +4,7 @@ import { FeatureBuffer, policyFromNetwork, recoverCheckpoint } from '@scale/agen
 import { loadNetwork } from '@scale/model';
 import { Rng } from '@scale/workload';
 import { type FeatureStatistics, featureStatistics } from '@scale/srr';
-import { RunRecordError, StaleResultError } from './errors.js';
+import { ResultFileError, RunRecordError, StaleResultError } from './errors.js';
 import { sameJson } from './internal/same-json.js';
 import { type EvaluationSummary, evaluateChooser, evaluateHeuristic } from './evaluate.js';
 import { type EvaluateJob, type Job, policyKey, type TrainJob } from './plan.js';
@@ -105,7 +105,13 @@ async function evaluationFinished(outDir: string, job: EvaluateJob): Promise<boo
   } catch {
     return false;
   }
-  const recorded = (JSON.parse(text) as EvaluationRecord).job;
+  let recorded: EvaluateJob | undefined;
+  try {
+    recorded = (JSON.parse(text) as Partial<EvaluationRecord> | null)?.job;
+  } catch (error) {
+    throw new ResultFileError(path, (error as Error).message);
+  }
+  if (typeof recorded !== 'object' || recorded === null) throw new ResultFileError(path, 'no "job" object');
   if (!sameJson(evaluationSettings(recorded), evaluationSettings(job))) throw new StaleResultError(path);
   return true;
 }
