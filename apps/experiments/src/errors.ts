@@ -86,6 +86,13 @@ export class ReproductionLockedError extends Error {
 }
 
 /** A finished result in `--out` was made with other settings than the job now planned for it (e.g. after a regime changed). */
+export class StaleResultError extends Error {
+  override readonly name = 'StaleResultError';
+  constructor(readonly path: string) {
+    super(`${path} was made with other settings than this reproduction plans for it; delete it to redo it, or use another --out`);
+  }
+}
+
 /** A result file under `--out` that does not hold a result record (truncated, edited by hand, another tool's). */
 export class ResultFileError extends Error {
   override readonly name = 'ResultFileError';
@@ -94,12 +101,5 @@ export class ResultFileError extends Error {
     readonly reason: string,
   ) {
     super(`${path}: not an evaluation result (${reason}); delete it to redo it`);
-  }
-}
-
-export class StaleResultError extends Error {
-  override readonly name = 'StaleResultError';
-  constructor(readonly path: string) {
-    super(`${path} was made with other settings than this reproduction plans for it; delete it to redo it, or use another --out`);
   }
 }
