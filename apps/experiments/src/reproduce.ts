@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ReproductionLockedError, ReproductionMismatchError } from './errors.js';
+import { sameJson } from './internal/same-json.js';
 import { jobFinished, writeJsonAtomic } from './jobs.js';
 import { type Budget, type Job, resolveBudget, seedList } from './plan.js';
 import { type PoolResult, runJobs } from './pool.js';
@@ -222,7 +223,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   const workload = options.workload ?? previous?.workload ?? null;
   const targets = expandTargets(options.targets, workload);
   if (previous !== null) {
-    if (JSON.stringify(previous.budget) !== JSON.stringify(budget)) throw new ReproductionMismatchError('budget', previous.budget, budget);
+    if (!sameJson(previous.budget, budget)) throw new ReproductionMismatchError('budget', previous.budget, budget);
     if (previous.backend !== options.backend) throw new ReproductionMismatchError('--backend', previous.backend, options.backend);
     if (targets.includes('real') && previous.workload !== null && previous.workload !== workload) throw new ReproductionMismatchError('--workload', previous.workload, workload);
   }
