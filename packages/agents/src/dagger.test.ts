@@ -139,5 +139,7 @@ describe('DemonstrationBuffer', () => {
     expect(all(restored)).toEqual(all(buffer));
     expect(restored.toArrays()).toEqual(arrays);
     expect(() => buffer.add({ obs: data.observations[0] as ObservationLike, optimal: new Uint8Array(1) })).toThrow(/optimal: expected/);
+    const offRing = new Map(arrays).set('demonstrations/cursor', { shape: [1], data: Float32Array.of(6) });
+    expect(() => new DemonstrationBuffer(6).loadArrays(offRing)).toThrow("checkpoint's demonstrations/cursor: expected an integer in [0, 5], received 6");
   });
 });

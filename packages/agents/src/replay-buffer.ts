@@ -1,6 +1,7 @@
 import { batchActions, batchObservations, type NamedArray, type ObservationBatch, type ObservationLike } from '@scale/model';
 import type { Rng } from '@scale/workload';
 import { isPaperObservation, PACKED_OBSERVATION_HEADER, packObservations, unpackObservations } from './internal/observations.js';
+import { RingBuffer } from './internal/ring-buffer.js';
 
 /** One stored transition; `discount` is gamma^n for an n-step return (0 bootstrap if terminated). */
 export interface Transition {
@@ -16,30 +17,24 @@ export interface Transition {
 
 /** A ring buffer of transitions with uniform sampling from the agent's RNG. */
 export class ReplayBuffer {
-  private readonly items: Transition[] = [];
-  private next = 0;
+  private readonly ring: RingBuffer<Transition>;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`bufferSize: expected an integer >= 1, received ${capacity}`);
+    this.ring = new RingBuffer(capacity);
   }
 
   get size(): number {
-    return this.items.length;
+    return this.ring.size;
   }
 
   add(input: Transition): void {
     // Stored at float32 precision, as a checkpoint stores them: a resumed run samples identical values.
-    const transition = { ...input, reward: Math.fround(input.reward), discount: Math.fround(input.discount) };
-    if (this.items.length < this.capacity) this.items.push(transition);
-    else this.items[this.next] = transition;
-    this.next = (this.next + 1) % this.capacity;
+    this.ring.add({ ...input, reward: Math.fround(input.reward), discount: Math.fround(input.discount) });
   }
 
   /** `count` transitions drawn uniformly with replacement. */
   sample(count: number, rng: Rng): Transition[] {
-    const out: Transition[] = new Array(count);
-    for (let i = 0; i < count; i++) out[i] = this.items[rng.int(0, this.items.length - 1)] as Transition;
-    return out;
+    return this.ring.sample(count, rng);
   }
 
   /**
@@ -48,16 +43,17 @@ export class ReplayBuffer {
    * widths) switches the whole buffer to the general layout (`generalArrays`).
    */
   toArrays(): Map<string, NamedArray> {
-    if (!this.items.every((t) => isPaperObservation(t.obs) && isPaperObservation(t.nextObs))) return this.generalArrays();
-    const count = this.items.length;
+    const items = this.ring.contents();
+    if (!items.every((t) => isPaperObservation(t.obs) && isPaperObservation(t.nextObs))) return this.generalArrays();
+    const count = items.length;
     let servers = 0;
-    for (const t of this.items) servers += t.obs.n + t.nextObs.n;
+    for (const t of items) servers += t.obs.n + t.nextObs.n;
     const header = new Float32Array(count * 6); // action, reward, terminated, discount, n, nextN
     const tasks = new Float32Array(count * 10);
     const serverRows = new Float32Array(servers * 5);
     const masks = new Float32Array(servers);
     let row = 0;
-    this.items.forEach((t, i) => {
+    items.forEach((t, i) => {
       header.set([t.action, t.reward, t.terminated ? 1 : 0, t.discount, t.obs.n, t.nextObs.n], i * 6);
       tasks.set(t.obs.task, i * 10);
       tasks.set(t.nextObs.task, i * 10 + 5);
@@ -72,7 +68,7 @@ export class ReplayBuffer {
       ['replay/tasks', { shape: [count, 10], data: tasks }],
       ['replay/servers', { shape: [servers, 5], data: serverRows }],
       ['replay/masks', { shape: [servers], data: masks }],
-      ['replay/cursor', { shape: [1], data: Float32Array.of(this.next) }],
+      ['replay/cursor', { shape: [1], data: Float32Array.of(this.ring.cursor) }],
     ]);
   }
 
@@ -81,17 +77,18 @@ export class ReplayBuffer {
    * nextObs in `packObservations`' layout.
    */
   private generalArrays(): Map<string, NamedArray> {
-    const count = this.items.length;
+    const items = this.ring.contents();
+    const count = items.length;
     const header = new Float32Array(count * 4);
-    this.items.forEach((t, i) => {
+    items.forEach((t, i) => {
       header.set([t.action, t.reward, t.terminated ? 1 : 0, t.discount], i * 4);
     });
-    const { shapes, values } = packObservations(this.items.flatMap((t) => [t.obs, t.nextObs]));
+    const { shapes, values } = packObservations(items.flatMap((t) => [t.obs, t.nextObs]));
     return new Map<string, NamedArray>([
       ['replay/header', { shape: [count, 4], data: header }],
       ['replay/observation-shapes', { shape: [count * 2, PACKED_OBSERVATION_HEADER], data: shapes }],
       ['replay/observation-values', { shape: [values.length], data: values }],
-      ['replay/cursor', { shape: [1], data: Float32Array.of(this.next) }],
+      ['replay/cursor', { shape: [1], data: Float32Array.of(this.ring.cursor) }],
     ]);
   }
 
@@ -110,7 +107,7 @@ export class ReplayBuffer {
     const tasks = get('replay/tasks');
     const serverRows = get('replay/servers');
     const masks = get('replay/masks');
-    this.items.length = 0;
+    const items: Transition[] = [];
     let row = 0;
     const read = (task: Float32Array, n: number): ObservationLike => {
       const obs = { task, servers: serverRows.slice(row * 5, (row + n) * 5), mask: Uint8Array.from(masks.subarray(row, row + n)), n };
@@ -121,22 +118,22 @@ export class ReplayBuffer {
       const h = header.subarray(i * 6, i * 6 + 6);
       const obs = read(tasks.slice(i * 10, i * 10 + 5), h[4] as number);
       const nextObs = read(tasks.slice(i * 10 + 5, i * 10 + 10), h[5] as number);
-      this.items.push({ obs, action: h[0] as number, reward: h[1] as number, terminated: h[2] === 1, discount: h[3] as number, nextObs });
+      items.push({ obs, action: h[0] as number, reward: h[1] as number, terminated: h[2] === 1, discount: h[3] as number, nextObs });
     }
-    this.next = get('replay/cursor')[0] as number;
+    this.ring.restore(items, get('replay/cursor')[0] as number, 'replay');
   }
 
   private loadGeneral(get: (name: string) => Float32Array): void {
     const header = get('replay/header');
     const observations = unpackObservations(get('replay/observation-shapes'), get('replay/observation-values'));
-    this.items.length = 0;
+    const items: Transition[] = [];
     for (let i = 0; i < header.length / 4; i++) {
       const h = header.subarray(i * 4, i * 4 + 4);
       const obs = observations[i * 2] as ObservationLike;
       const nextObs = observations[i * 2 + 1] as ObservationLike;
-      this.items.push({ obs, action: h[0] as number, reward: h[1] as number, terminated: h[2] === 1, discount: h[3] as number, nextObs });
+      items.push({ obs, action: h[0] as number, reward: h[1] as number, terminated: h[2] === 1, discount: h[3] as number, nextObs });
     }
-    this.next = get('replay/cursor')[0] as number;
+    this.ring.restore(items, get('replay/cursor')[0] as number, 'replay');
   }
 }
 

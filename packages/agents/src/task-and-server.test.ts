@@ -245,6 +245,9 @@ describe('DQN and SAC with task-and-server actions and defer', () => {
     expect(restored.size).toBe(8);
     expect(all(restored)).toEqual(all(buffer));
     expect(restored.toArrays()).toEqual(arrays);
+    // 8 of 10 slots filled: the next add writes slot 8, and a checkpoint saying otherwise is corrupt.
+    const wrongCursor = new Map(arrays).set('replay/cursor', { shape: [1], data: Float32Array.of(3) });
+    expect(() => new ReplayBuffer(10).loadArrays(wrongCursor)).toThrow("checkpoint's replay/cursor: expected 8 (the item count: the buffer is not full), received 3");
     const paper = new ReplayBuffer(2);
     const obs = { task: new Float32Array(5), servers: new Float32Array(10), mask: Uint8Array.of(1, 0), n: 2 };
     paper.add({ obs, action: 0, reward: 1, nextObs: obs, terminated: false, discount: 0.9 });
