@@ -13,6 +13,8 @@ export {
 export type { Chooser, EpisodeResult, EvaluationSetup, EvaluationSummary } from './evaluate.js';
 export { EVALUATION_SEED_BASE, evaluateChooser, evaluateHeuristic } from './evaluate.js';
 export type { EvaluationRecord, JobProgress, RecordedFeatureStatistics } from './jobs.js';
+export type { DetectionCount } from './multiplicity.js';
+export { CHANCE_DETECTION_RATE, detectionCounts } from './multiplicity.js';
 export type { Budget, Comparison, EvaluateJob, Job, JobPlanOptions, Regime, TrainJob } from './plan.js';
 export { FULL_BUDGET, JobPlan, PAPER_METHODS, PAPER_REGIME, QUICK_BUDGET, resolveBudget } from './plan.js';
 export { exitCodeOf, main } from './program.js';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ReproductionLockedError, ReproductionMismatchError } from './errors.js';
 import { sameJson } from './internal/same-json.js';
 import { jobFinished, writeJsonAtomic } from './jobs.js';
+import { detectionCounts, detectionCountsMarkdown } from './multiplicity.js';
 import { type Budget, type Job, resolveBudget, seedList } from './plan.js';
 import { type PoolResult, runJobs } from './pool.js';
 import type { Reporter } from './progress.js';
@@ -173,7 +174,7 @@ function remainingMarkdown(groups: readonly RemainingGroup[]): string[] {
   ];
 }
 
-/** `summary.md`: the invocations, what has not finished, every claim's verdict, and what the targets' other files show (the figure). */
+/** `summary.md`: the invocations, what has not finished, every claim's verdict, its detections beside what chance alone gives, and what the targets' other files show (the figure). */
 function summaryMarkdown(record: ReproductionRecord, remaining: readonly RemainingGroup[], tables: readonly Table[], extras: readonly (readonly string[])[]): string {
   const total = record.invocations.reduce((a, b) => a + b.wallSeconds, 0);
   const lines = [
@@ -202,6 +203,7 @@ function summaryMarkdown(record: ReproductionRecord, remaining: readonly Remaini
     '',
     ...tables.flatMap((t) => (t.summaryNotes ?? []).map((note) => `- [${t.id}](${t.id}.md): ${note}`)),
     ...(tables.some((t) => (t.summaryNotes ?? []).length > 0) ? [''] : []),
+    ...detectionCountsMarkdown(detectionCounts(tables)),
     ...extras.flatMap((lines) => [...lines, '']),
   ];
   return `${lines.join('\n')}\n`;
